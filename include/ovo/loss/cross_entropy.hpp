@@ -1,0 +1,37 @@
+// Cross-entropy with label smoothing or soft targets (mixup/cutmix), on logits in back-end memory.
+#pragma once
+
+#include <span>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace ovo {
+
+// targets[r, c] = (1 - smoothing) * [c == labels[r]] + smoothing / classes (host memory).
+template <class T>
+void smoothed_one_hot(std::span<const int> labels, int classes, double smoothing,
+                      std::span<T> targets) {
+  if (targets.size() != labels.size() * static_cast<std::size_t>(classes))
+    throw std::invalid_argument("smoothed_one_hot: targets must hold labels.size() * classes");
+  const T off = T(smoothing / classes), on = T(1.0 - smoothing) + off;
+  for (std::size_t r = 0; r < labels.size(); ++r) {
+    if (labels[r] < 0 || labels[r] >= classes)
+      throw std::invalid_argument(
+          fmt::format("label {} of sample {} outside 0..{}", labels[r], r, classes - 1));
+    for (int c = 0; c < classes; ++c)
+      targets[r * static_cast<std::size_t>(classes) + static_cast<std::size_t>(c)] =
+          c == labels[r] ? on : off;
+  }
+}
+
+// Mean over rows of -sum_c targets[r, c] * log softmax(logits[r])_c. Writes (or adds, when
+// accumulate) weight * d(loss)/d(logits) into dlogits unless it is null.
+template <class Backend, class T = typename Backend::scalar>
+double cross_entropy(const T* logits, const T* targets, int rows, int classes, T* dlogits,
+                     T weight = T(1), bool accumulate = false) {
+  return Backend::soft_cross_entropy(logits, targets, rows, classes, T(1), weight, dlogits,
+                                     accumulate);
+}
+
+}  // namespace ovo

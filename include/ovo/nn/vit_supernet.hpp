@@ -1,0 +1,254 @@
+// The elastic ViT supernet: any arch of its shape runs forward and backward on prefix views.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "ovo/nn/linear.hpp"
+#include "ovo/nn/vit_block.hpp"
+#include "ovo/space/arch.hpp"
+#include "ovo/space/vit_shape.hpp"
+#include "ovo/util/random.hpp"
+
+namespace ovo {
+
+// A batch of NCHW images in the back end's memory.
+template <class T>
+struct image_batch {
+  const T* data = nullptr;
+  int batch = 0, channels = 0, height = 0, width = 0;
+};
+
+// A block of rows of one parameter, viewed as a matrix: rows `first + i * stride` (elements from
+// the parameter's start) for i < rows, each of its first `cols` values.
+struct row_block {
+  std::ptrdiff_t first = 0, stride = 0;
+  int rows = 0, cols = 0;
+};
+
+// One tensor of a subnet, as a standalone model names and shapes it, and where it lives in the
+// supernet's parameters: its values are the row blocks, in order, concatenated.
+struct subnet_tensor {
+  std::string name;
+  std::vector<std::int64_t> shape;
+  parameter_ref parameter;
+  std::vector<row_block> blocks;
+};
+
+template <class Backend, class QkvLayout = qkv_blocked>
+class vit_supernet {
+ public:
+  using T = typename Backend::scalar;
+  using block_type = vit_block<Backend, QkvLayout>;
+  using layout = QkvLayout;
+
+  vit_supernet(vit_shape shape, int max_batch) : shape_(std::move(shape)), max_batch_(max_batch) {
+    if (max_batch < 1) throw std::invalid_argument("vit_supernet: max_batch must be positive");
+    const int e = shape_.embed, n = shape_.tokens(), patches = shape_.patches();
+    patch_weight_ = params_.add("patch_embed.proj.weight",
+                                {e, shape_.channels, shape_.patch_size, shape_.patch_size}, true,
+                                parameter_init::truncated_normal);
+    patch_bias_ = params_.add("patch_embed.proj.bias", {e}, false, parameter_init::zeros);
+    cls_token_ = params_.add("cls_token", {1, 1, e}, false, parameter_init::truncated_normal);
+    pos_embed_ = params_.add("pos_embed", {1, n, e}, false, parameter_init::truncated_normal);
+    for (int i = 0; i < shape_.depth; ++i) {
+      const auto l = static_cast<std::size_t>(i);
+      blocks_.emplace_back(params_, ws_, fmt::format("blocks.{}", i), e, shape_.heads[l],
+                           shape_.head_dim, shape_.mlp_hidden[l], max_batch, n);
+    }
+    norm_ = layer_norm<Backend>(params_, ws_, "norm", e, max_batch);
+    head_ = linear<Backend>(params_, "head", shape_.classes, e);
+    params_.allocate();
+
+    const auto rows = static_cast<std::size_t>(max_batch) * n, width = static_cast<std::size_t>(e);
+    const auto attn_width = static_cast<std::size_t>(shape_.max_heads()) * shape_.head_dim;
+    const auto patch_rows = static_cast<std::size_t>(max_batch) * patches;
+    patches_ = ws_.reserve(patch_rows * static_cast<std::size_t>(shape_.patch_dim()));
+    patch_out_ = ws_.reserve(patch_rows * width);
+    for (int i = 0; i <= shape_.depth; ++i) stream_.push_back(ws_.reserve(rows * width));
+    cls_normed_ = ws_.reserve(static_cast<std::size_t>(max_batch) * width);
+    logits_ = ws_.reserve(static_cast<std::size_t>(max_batch) * shape_.classes);
+    grad_ = ws_.reserve(rows * width);
+    branch_ = ws_.reserve(rows * width);
+    d_normed_ = ws_.reserve(rows * width);
+    for (auto* slot : {&dq_, &dk_, &dv_, &dout_}) *slot = ws_.reserve(rows * attn_width);
+    dscores_ = ws_.reserve(static_cast<std::size_t>(max_batch) * shape_.max_heads() * n * n);
+    d_hidden_ = ws_.reserve(rows * static_cast<std::size_t>(shape_.max_mlp_hidden()));
+    ws_.allocate();
+  }
+
+  const vit_shape& shape() const { return shape_; }
+  int max_batch() const { return max_batch_; }
+  parameter_store<Backend>& parameters() { return params_; }
+  const parameter_store<Backend>& parameters() const { return params_; }
+  // Bytes of activation and scratch memory, allocated once at construction.
+  std::size_t workspace_bytes() const { return ws_.size() * sizeof(T); }
+
+  void initialize(rng_engine& rng) { params_.initialize(rng); }
+
+  // Drop-path rate of the last block; block i uses rate * i / (depth - 1) of the supernet's depth.
+  double drop_path_rate = 0.0;
+
+  // Logits [batch, classes] (back-end memory, valid until the next forward) of `a` on `images`.
+  // With a random engine, drop-path is drawn from it (training); without, it is off.
+  const T* forward(const image_batch<T>& images, const arch& a, rng_engine* drop_path_rng = nullptr) {
+    check_images(images);
+    shape_.check_fits(a);
+    arch_ = a;
+    batch_ = images.batch;
+    const int b = batch_, n = shape_.tokens(), e = a.embed, patches = shape_.patches();
+    Backend::image_to_patches(images.data, b, shape_.channels, shape_.image_size,
+                              shape_.patch_size, ws_[patches_]);
+    linear_forward<Backend>(ws_[patches_], shape_.patch_dim(), b * patches, shape_.patch_dim(), e,
+                            params_.value(patch_weight_), shape_.patch_dim(),
+                            params_.value(patch_bias_), ws_[patch_out_], e);
+    Backend::assemble_tokens(ws_[patch_out_], e, params_.value(cls_token_),
+                             params_.value(pos_embed_), shape_.embed, b, n, e, ws_[stream_[0]]);
+    drop_path_active_ = drop_path_rng != nullptr && drop_path_rate > 0.0;
+    const auto s = block_scratch();
+    for (int i = 0; i < a.depth; ++i) {
+      const auto l = static_cast<std::size_t>(i);
+      draw_keep_scales(blocks_[l], i, b, drop_path_rng);
+      blocks_[l].forward(params_, ws_, ws_[stream_[l]], b, n, e, a.heads[l], a.mlp_hidden(i),
+                         ws_[stream_[l + 1]], s);
+    }
+    // Only the class token reaches the head: the final norm runs on those rows alone.
+    norm_.forward(params_, ws_, ws_[stream_[final_stream()]], n * e, b, e, ws_[cls_normed_], e);
+    head_.forward(params_, ws_[cls_normed_], e, b, e, shape_.classes, ws_[logits_],
+                  shape_.classes);
+    return ws_[logits_];
+  }
+
+  // Accumulates into the parameter gradients the backward pass of the last forward, given
+  // d(loss)/d(logits) [batch, classes] in back-end memory.
+  void backward(const T* dlogits) {
+    if (batch_ == 0) throw std::logic_error("vit_supernet::backward before forward");
+    const arch& a = arch_;
+    const int b = batch_, n = shape_.tokens(), e = a.embed, patches = shape_.patches();
+    T* grad = ws_[grad_];
+    Backend::fill(grad, static_cast<std::size_t>(b) * n * e, T(0));
+    head_.backward(params_, dlogits, shape_.classes, ws_[cls_normed_], e, b, e, shape_.classes,
+                   ws_[d_normed_], e);
+    norm_.backward(params_, ws_, ws_[d_normed_], e, ws_[stream_[final_stream()]], n * e, b, e,
+                   grad, n * e, false);
+    const auto s = block_scratch();
+    for (int i = a.depth - 1; i >= 0; --i) {
+      const auto l = static_cast<std::size_t>(i);
+      blocks_[l].backward(params_, ws_, ws_[stream_[l]], grad, b, n, e, a.heads[l],
+                          a.mlp_hidden(i), drop_path_active_, s);
+    }
+    Backend::assemble_tokens_backward(grad, b, n, e, ws_[patch_out_], e,
+                                      params_.grad(cls_token_), params_.grad(pos_embed_),
+                                      shape_.embed);
+    linear_backward<Backend>(ws_[patch_out_], e, ws_[patches_], shape_.patch_dim(), b * patches,
+                             shape_.patch_dim(), e, params_.value(patch_weight_),
+                             shape_.patch_dim(), params_.grad(patch_weight_),
+                             params_.grad(patch_bias_), static_cast<T*>(nullptr), 0, false);
+  }
+
+  // The tensors of `a` as a standalone model (timm names; q, k, v stacked in blocks).
+  std::vector<subnet_tensor> subnet_tensors(const arch& a) const {
+    shape_.check_fits(a);
+    const int e = a.embed, es = shape_.embed, n = shape_.tokens(), pd = shape_.patch_dim();
+    auto matrix = [](int rows, int cols, int ld) {
+      return std::vector<row_block>{{0, ld, rows, cols}};
+    };
+    std::vector<subnet_tensor> out;
+    out.push_back({"patch_embed.proj.weight",
+                   {e, shape_.channels, shape_.patch_size, shape_.patch_size}, patch_weight_,
+                   matrix(e, pd, pd)});
+    out.push_back({"patch_embed.proj.bias", {e}, patch_bias_, matrix(1, e, es)});
+    out.push_back({"cls_token", {1, 1, e}, cls_token_, matrix(1, e, es)});
+    out.push_back({"pos_embed", {1, n, e}, pos_embed_, matrix(n, e, es)});
+    for (int i = 0; i < a.depth; ++i) {
+      const auto l = static_cast<std::size_t>(i);
+      const auto& blk = blocks_[l];
+      const int h = a.heads[l], att = h * shape_.head_dim, hid = a.mlp_hidden(i);
+      const std::string name = fmt::format("blocks.{}.", i);
+      out.push_back({name + "norm1.weight", {e}, blk.norm1.gamma, matrix(1, e, es)});
+      out.push_back({name + "norm1.bias", {e}, blk.norm1.beta, matrix(1, e, es)});
+      subnet_tensor qkv_w{name + "attn.qkv.weight", {3 * att, e}, blk.attn.qkv_weight, {}};
+      subnet_tensor qkv_b{name + "attn.qkv.bias", {3 * att}, blk.attn.qkv_bias, {}};
+      for (int part = 0; part < 3; ++part) {
+        const auto v = blk.attn.part(part, h);
+        qkv_w.blocks.push_back({v.weight_offset, v.weight_ld, att, e});
+        qkv_b.blocks.push_back({v.bias_offset, 0, 1, att});
+      }
+      out.push_back(std::move(qkv_w));
+      out.push_back(std::move(qkv_b));
+      const int att_super = blk.attn.super_heads * shape_.head_dim;
+      out.push_back({name + "attn.proj.weight", {e, att}, blk.attn.proj.weight,
+                     matrix(e, att, att_super)});
+      out.push_back({name + "attn.proj.bias", {e}, blk.attn.proj.bias, matrix(1, e, es)});
+      out.push_back({name + "norm2.weight", {e}, blk.norm2.gamma, matrix(1, e, es)});
+      out.push_back({name + "norm2.bias", {e}, blk.norm2.beta, matrix(1, e, es)});
+      const int hid_super = blk.mlp.fc1.out_super;
+      out.push_back({name + "mlp.fc1.weight", {hid, e}, blk.mlp.fc1.weight, matrix(hid, e, es)});
+      out.push_back({name + "mlp.fc1.bias", {hid}, blk.mlp.fc1.bias, matrix(1, hid, hid_super)});
+      out.push_back(
+          {name + "mlp.fc2.weight", {e, hid}, blk.mlp.fc2.weight, matrix(e, hid, hid_super)});
+      out.push_back({name + "mlp.fc2.bias", {e}, blk.mlp.fc2.bias, matrix(1, e, es)});
+    }
+    out.push_back({"norm.weight", {e}, norm_.gamma, matrix(1, e, es)});
+    out.push_back({"norm.bias", {e}, norm_.beta, matrix(1, e, es)});
+    out.push_back({"head.weight", {shape_.classes, e}, head_.weight, matrix(shape_.classes, e, es)});
+    out.push_back({"head.bias", {shape_.classes}, head_.bias, matrix(1, shape_.classes, es)});
+    return out;
+  }
+
+ private:
+  int final_stream() const { return arch_.depth; }
+
+  typename block_type::scratch block_scratch() {
+    return {ws_[branch_], ws_[d_normed_], {ws_[dq_], ws_[dk_], ws_[dv_], ws_[dout_], ws_[dscores_]},
+            ws_[d_hidden_]};
+  }
+
+  void check_images(const image_batch<T>& images) const {
+    if (images.channels != shape_.channels || images.height != shape_.image_size ||
+        images.width != shape_.image_size)
+      throw std::invalid_argument(fmt::format(
+          "vit_supernet: images of {}x{}x{} (channels x height x width), expected {}x{}x{}",
+          images.channels, images.height, images.width, shape_.channels, shape_.image_size,
+          shape_.image_size));
+    if (images.batch < 1 || images.batch > max_batch_)
+      throw std::invalid_argument(fmt::format("vit_supernet: batch of {} images, expected 1..{}",
+                                              images.batch, max_batch_));
+  }
+
+  // Per-sample keep scales of block `index`'s two residual branches: 1 without drop-path, else
+  // 0 with probability rate and 1 / (1 - rate) otherwise.
+  void draw_keep_scales(const block_type& blk, int index, int batch, rng_engine* rng) {
+    keep_host_.assign(static_cast<std::size_t>(batch), T(1));
+    const double rate =
+        shape_.depth > 1 ? drop_path_rate * index / (shape_.depth - 1) : drop_path_rate;
+    for (auto slot : {blk.keep_attn, blk.keep_mlp}) {
+      if (drop_path_active_)
+        for (auto& k : keep_host_) k = uniform_unit(*rng) < rate ? T(0) : T(1.0 / (1.0 - rate));
+      Backend::copy_from_host(keep_host_, ws_[slot]);
+    }
+  }
+
+  vit_shape shape_;
+  int max_batch_;
+  parameter_store<Backend> params_;
+  workspace<Backend> ws_;
+  parameter_ref patch_weight_, patch_bias_, cls_token_, pos_embed_;
+  std::vector<block_type> blocks_;
+  layer_norm<Backend> norm_;
+  linear<Backend> head_;
+  workspace_slot patches_, patch_out_, cls_normed_, logits_, grad_, branch_, d_normed_;
+  workspace_slot dq_, dk_, dv_, dout_, dscores_, d_hidden_;
+  std::vector<workspace_slot> stream_;
+  std::vector<T> keep_host_;
+  arch arch_;
+  int batch_ = 0;
+  bool drop_path_active_ = false;
+};
+
+}  // namespace ovo

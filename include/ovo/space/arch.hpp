@@ -1,0 +1,73 @@
+// A runtime ViT architecture: one embed dim, a depth, and per-layer heads and MLP ratios.
+#pragma once
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+namespace ovo {
+
+struct arch {
+  int embed = 0;
+  int depth = 0;
+  std::vector<int> heads;         // one entry per active layer (size == depth)
+  std::vector<double> mlp_ratio;  // one entry per active layer (size == depth)
+
+  // The MLP hidden width of layer i, truncated as AutoFormer does: int(embed * ratio).
+  int mlp_hidden(int layer) const {
+    return static_cast<int>(embed * mlp_ratio[static_cast<std::size_t>(layer)]);
+  }
+
+  friend bool operator==(const arch&, const arch&) = default;
+  friend auto operator<=>(const arch&, const arch&) = default;
+};
+
+inline std::string to_string(const arch& a) {
+  return fmt::format("embed={} depth={} heads={} mlp_ratio={}", a.embed, a.depth, a.heads,
+                     a.mlp_ratio);
+}
+
+inline void to_json(nlohmann::json& j, const arch& a) {
+  j = nlohmann::json{
+      {"embed", a.embed}, {"depth", a.depth}, {"heads", a.heads}, {"mlp_ratio", a.mlp_ratio}};
+}
+
+inline void from_json(const nlohmann::json& j, arch& a) {
+  auto field = [&](const char* name) -> const nlohmann::json& {
+    if (!j.is_object() || !j.contains(name))
+      throw std::invalid_argument(fmt::format("arch JSON: missing field '{}' in {}", name, j.dump()));
+    return j.at(name);
+  };
+  try {
+    a.embed = field("embed").get<int>();
+    a.depth = field("depth").get<int>();
+    a.heads = field("heads").get<std::vector<int>>();
+    a.mlp_ratio = field("mlp_ratio").get<std::vector<double>>();
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(fmt::format("arch JSON: {} in {}", e.what(), j.dump()));
+  }
+  if (a.heads.size() != static_cast<std::size_t>(a.depth) ||
+      a.mlp_ratio.size() != static_cast<std::size_t>(a.depth))
+    throw std::invalid_argument(
+        fmt::format("arch JSON: depth {} but {} heads and {} mlp_ratio entries", a.depth,
+                    a.heads.size(), a.mlp_ratio.size()));
+}
+
+inline arch arch_from_json(const std::string& text) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(fmt::format("arch JSON: not valid JSON: {}", e.what()));
+  }
+  return j.get<arch>();
+}
+
+inline std::string arch_to_json(const arch& a) { return nlohmann::json(a).dump(); }
+
+}  // namespace ovo
