@@ -1,5 +1,4 @@
-// Whole-file reads, and whole-file writes that replace the target atomically (temp file, fsync,
-// rename).
+// Whole-file reads, and writes that atomically replace a file (temporary file, fsync, rename).
 #pragma once
 
 #include <fcntl.h>
@@ -83,8 +82,9 @@ inline void write_file_atomically(const std::filesystem::path& path,
   const int descriptor = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
                                 S_IRUSR | S_IWUSR | S_IRGRP | S_IROTH);
   if (descriptor < 0) {
+    const int error_number = errno;
     throw detail::file_error(operation, path,
-                             "creating temporary file '" + temporary.string() + "'", errno);
+                             "creating temporary file '" + temporary.string() + "'", error_number);
   }
   detail::file_descriptor_guard guard(descriptor);
   const auto fail = [&](std::string_view step, int error_number) {
@@ -97,10 +97,12 @@ inline void write_file_atomically(const std::filesystem::path& path,
     throw fail("writing temporary file '" + temporary.string() + "'", error_number);
   }
   if (::fsync(descriptor) != 0) {
-    throw fail("fsync of temporary file '" + temporary.string() + "'", errno);
+    const int error_number = errno;
+    throw fail("fsync of temporary file '" + temporary.string() + "'", error_number);
   }
   if (::close(guard.release()) != 0) {
-    throw fail("closing temporary file '" + temporary.string() + "'", errno);
+    const int error_number = errno;
+    throw fail("closing temporary file '" + temporary.string() + "'", error_number);
   }
   std::error_code rename_error;
   std::filesystem::rename(temporary, path, rename_error);

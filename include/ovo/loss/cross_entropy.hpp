@@ -3,6 +3,7 @@
 
 #include <span>
 #include <stdexcept>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -28,8 +29,9 @@ void smoothed_one_hot(std::span<const int> labels, int classes, double smoothing
 // Mean over rows of -sum_c targets[r, c] * log softmax(logits[r])_c. Writes (or adds, when
 // accumulate) weight * d(loss)/d(logits) into dlogits unless it is null.
 template <class Backend, class T = typename Backend::scalar>
-double cross_entropy(const T* logits, const T* targets, int rows, int classes, T* dlogits,
-                     T weight = T(1), bool accumulate = false) {
+double cross_entropy(const std::type_identity_t<T>* logits, const std::type_identity_t<T>* targets,
+                     int rows, int classes, std::type_identity_t<T>* dlogits, T weight = T(1),
+                     bool accumulate = false) {
   return Backend::soft_cross_entropy(logits, targets, rows, classes, T(1), weight, dlogits,
                                      accumulate);
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 namespace ovo {
@@ -10,9 +11,10 @@ namespace ovo {
 // Writes (or adds, when accumulate) weight * d(loss)/d(student) into dstudent unless it is null;
 // the teacher logits get no gradient. teacher_probs: [rows, classes] scratch in back-end memory.
 template <class Backend, class T = typename Backend::scalar>
-double distillation_kl(const T* student, const T* teacher, int rows, int classes,
-                       double temperature, T* teacher_probs, T* dstudent, T weight = T(1),
-                       bool accumulate = false) {
+double distillation_kl(const std::type_identity_t<T>* student,
+                       const std::type_identity_t<T>* teacher, int rows, int classes,
+                       double temperature, std::type_identity_t<T>* teacher_probs,
+                       std::type_identity_t<T>* dstudent, T weight = T(1), bool accumulate = false) {
   const T t = T(temperature), t2 = T(temperature * temperature);
   Backend::softmax(teacher, rows, classes, t, teacher_probs);
   const double cross = Backend::soft_cross_entropy(student, teacher_probs, rows, classes, t,

@@ -1,0 +1,34 @@
+// Helpers shared by the tests: seeded random data, a tiny search space, the indices a subnet reads.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <vector>
+
+#include <ovo/ovo.hpp>
+
+namespace ovo::test {
+
+// Small enough for finite differences over every parameter: 5 tokens of widths up to 16.
+using tiny_space = vit_space<embed<8, 12, 16>, depth<1, 2, 3>, heads<1, 2>, mlp_ratio<1.5, 2.0>,
+                             image<8, 4, 2>, classes<5>, head_dim<4>>;
+
+inline std::vector<double> random_vector(std::size_t n, std::uint64_t seed, double scale = 1.0) {
+  rng_engine rng(seed);
+  std::vector<double> v(n);
+  for (auto& x : v) x = scale * standard_normal(rng);
+  return v;
+}
+
+// The flat parameter indices that a subnet's tensors cover.
+inline std::set<std::size_t> covered_indices(const std::vector<subnet_tensor>& tensors) {
+  std::set<std::size_t> out;
+  for (const auto& t : tensors)
+    for (const auto& b : t.blocks)
+      for (int r = 0; r < b.rows; ++r)
+        for (int c = 0; c < b.cols; ++c)
+          out.insert(t.parameter.offset + static_cast<std::size_t>(b.first + r * b.stride + c));
+  return out;
+}
+
+}  // namespace ovo::test
