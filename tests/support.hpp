@@ -1,8 +1,13 @@
 // Helpers shared by the tests: seeded random data, a tiny search space, the indices a subnet reads.
 #pragma once
 
+#include <unistd.h>
+
+#include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <set>
+#include <string>
 #include <vector>
 
 #include <ovo/ovo.hpp>
@@ -30,5 +35,28 @@ inline std::set<std::size_t> covered_indices(const std::vector<subnet_tensor>& t
           out.insert(t.parameter.offset + static_cast<std::size_t>(b.first + r * b.stride + c));
   return out;
 }
+
+// A fresh directory of its own for one test (ctest runs tests in parallel), removed at scope exit.
+class temp_dir {
+ public:
+  explicit temp_dir(const std::string& name) {
+    static std::atomic<int> counter{0};
+    path_ = std::filesystem::temp_directory_path() /
+            ("ovo_test_" + name + "_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~temp_dir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  std::filesystem::path operator/(const std::string& file) const { return path_ / file; }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
 
 }  // namespace ovo::test

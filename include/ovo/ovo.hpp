@@ -3,6 +3,10 @@
 
 #include "ovo/backend/cpu.hpp"
 #include "ovo/cost/vit_cost.hpp"
+#include "ovo/io/atomic_file.hpp"
+#include "ovo/io/checkpoint.hpp"
+#include "ovo/io/safetensors.hpp"
+#include "ovo/io/subnet_export.hpp"
 #include "ovo/loss/cross_entropy.hpp"
 #include "ovo/loss/distillation.hpp"
 #include "ovo/nn/attention.hpp"
@@ -21,4 +25,5 @@
 #include "ovo/space/presets.hpp"
 #include "ovo/space/vit_shape.hpp"
 #include "ovo/space/vit_space.hpp"
+#include "ovo/train/supervised_step.hpp"
 #include "ovo/util/random.hpp"

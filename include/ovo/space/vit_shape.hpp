@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "ovo/space/arch.hpp"
 
@@ -61,5 +62,33 @@ struct vit_shape {
     return s;
   }
 };
+
+inline void to_json(nlohmann::json& j, const vit_shape& s) {
+  j = nlohmann::json{{"embed", s.embed},         {"depth", s.depth},
+                     {"heads", s.heads},         {"mlp_hidden", s.mlp_hidden},
+                     {"head_dim", s.head_dim},   {"image_size", s.image_size},
+                     {"patch_size", s.patch_size}, {"channels", s.channels},
+                     {"classes", s.classes}};
+}
+
+inline void from_json(const nlohmann::json& j, vit_shape& s) {
+  try {
+    j.at("embed").get_to(s.embed);
+    j.at("depth").get_to(s.depth);
+    j.at("heads").get_to(s.heads);
+    j.at("mlp_hidden").get_to(s.mlp_hidden);
+    j.at("head_dim").get_to(s.head_dim);
+    j.at("image_size").get_to(s.image_size);
+    j.at("patch_size").get_to(s.patch_size);
+    j.at("channels").get_to(s.channels);
+    j.at("classes").get_to(s.classes);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(fmt::format("vit_shape JSON: {} in {}", e.what(), j.dump()));
+  }
+  if (s.depth < 1 || s.heads.size() != static_cast<std::size_t>(s.depth) ||
+      s.mlp_hidden.size() != static_cast<std::size_t>(s.depth) || s.patch_size < 1 ||
+      s.image_size % s.patch_size != 0)
+    throw std::invalid_argument(fmt::format("vit_shape JSON: inconsistent shape {}", j.dump()));
+}
 
 }  // namespace ovo

@@ -1,0 +1,64 @@
+// AdamW against values computed by hand, the cosine schedule and global-norm clipping.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include <ovo/ovo.hpp>
+
+using backend = ovo::cpu<double>;
+
+TEST_CASE("one and two AdamW steps match torch.optim.AdamW's formulas, by hand") {
+  ovo::parameter_store<backend> params;
+  params.add("w", {2}, true, ovo::parameter_init::zeros);
+  params.add("b", {1}, false, ovo::parameter_init::zeros);
+  params.allocate();
+  params.values()[0] = 1.0;
+  params.values()[1] = -2.0;
+  params.values()[2] = 0.5;
+  ovo::adamw<backend> opt(params, {.lr = 0.1, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8,
+                                   .weight_decay = 0.01});
+  params.grads()[0] = 0.5;
+  params.grads()[1] = -1.0;
+  params.grads()[2] = 2.0;
+  opt.step(0.1);
+  // Step 1: m = 0.1 g, v = 0.001 g^2, m_hat = g, v_hat = g^2: p = p (1 - lr wd) - lr g / (|g| + eps).
+  CHECK(params.values()[0] == doctest::Approx(1.0 * (1 - 0.001) - 0.1 * 0.5 / (0.5 + 1e-8)));
+  CHECK(params.values()[1] == doctest::Approx(-2.0 * (1 - 0.001) + 0.1 * 1.0 / (1.0 + 1e-8)));
+  CHECK(params.values()[2] == doctest::Approx(0.5 - 0.1));  // no decay on "b"
+  // Step 2 with a zero gradient: the moments still move the parameter and decay still applies.
+  const double p0 = params.values()[0];
+  params.zero_grad();
+  opt.step(0.05);
+  const double m = 0.9 * 0.05, v = 0.999 * 0.001 * 0.25;
+  const double m_hat = m / (1 - 0.81), v_hat = v / (1 - 0.999 * 0.999);
+  CHECK(params.values()[0] ==
+        doctest::Approx(p0 * (1 - 0.05 * 0.01) - 0.05 * m_hat / (std::sqrt(v_hat) + 1e-8)));
+  CHECK(opt.steps() == 2);
+}
+
+TEST_CASE("cosine schedule with linear warm-up") {
+  const ovo::cosine_schedule s{.base_lr = 1e-3, .min_lr = 1e-5, .warmup_steps = 10,
+                               .total_steps = 110, .warmup_start_lr = 0.0};
+  CHECK(s(0) == doctest::Approx(0.0));
+  CHECK(s(5) == doctest::Approx(5e-4));
+  CHECK(s(10) == doctest::Approx(1e-3));
+  CHECK(s(60) == doctest::Approx(1e-5 + 0.5 * (1e-3 - 1e-5)));
+  CHECK(s(110) == doctest::Approx(1e-5));
+  CHECK(s(500) == doctest::Approx(1e-5));
+  for (long t = 11; t < 110; ++t) CHECK(s(t) < s(t - 1));
+}
+
+TEST_CASE("global-norm clipping scales all gradients together") {
+  ovo::parameter_store<backend> params;
+  params.add("a", {2}, true, ovo::parameter_init::zeros);
+  params.add("b", {1}, true, ovo::parameter_init::zeros);
+  params.allocate();
+  params.grads()[0] = 3.0;
+  params.grads()[1] = 0.0;
+  params.grads()[2] = 4.0;
+  CHECK(ovo::clip_grad_norm(params, 10.0) == doctest::Approx(5.0));
+  CHECK(params.grads()[0] == 3.0);  // under the limit: untouched
+  CHECK(ovo::clip_grad_norm(params, 1.0) == doctest::Approx(5.0));
+  CHECK(params.grads()[0] == doctest::Approx(3.0 / (5.0 + 1e-6)));
+  CHECK(params.grads()[2] == doctest::Approx(4.0 / (5.0 + 1e-6)));
+}

@@ -1,0 +1,138 @@
+// Checkpoints: bit-exact round trip, identical resumed training, refusal of mismatched files.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include <ovo/ovo.hpp>
+
+#include "../support.hpp"
+
+namespace {
+
+using backend = ovo::cpu<float>;
+using space = ovo::test::tiny_space;
+using net_type = ovo::vit_supernet<backend>;
+
+struct run {
+  net_type net{space::shape(), 4};
+  ovo::adamw<backend> optimizer{net.parameters(), {.lr = 1e-3}};
+  ovo::rng_engine rng{21};
+  ovo::supervised_step<backend, ovo::qkv_blocked> step{net};
+  std::vector<float> images;
+  std::vector<int> labels{0, 3, 1, 4};
+
+  run() {
+    net.drop_path_rate = 0.2;
+    ovo::rng_engine init(5);
+    net.initialize(init);
+    for (int i = 0; i < 4 * 2 * 8 * 8; ++i) images.push_back(static_cast<float>((i * 37 % 11) - 5));
+  }
+  // Samples an arch from the run's engine and trains it one step.
+  void train(int steps) {
+    for (int i = 0; i < steps; ++i) {
+      const auto a = space::sample(rng);
+      step(net, optimizer, {images.data(), 4, 2, 8, 8}, labels, a, 1e-3, rng);
+    }
+  }
+  std::vector<float> weights() const {
+    const auto& p = net.parameters();
+    return {p.values(), p.values() + p.size()};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("checkpoint round trip is bit-exact and resumed training continues identically") {
+  const ovo::test::temp_dir dir("checkpoint");
+  const auto path = dir / "supernet.safetensors";
+  run a;
+  a.train(3);
+  ovo::io::save_checkpoint(path, a.net, a.optimizer, a.rng, {{"epoch", "7"}});
+  CHECK(std::filesystem::exists(path));
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    CHECK(entry.path().filename().string().find(".tmp") == std::string::npos);
+
+  run b;  // a fresh run: different weights, moments and engine until loaded
+  const auto meta = ovo::io::load_checkpoint(path, b.net, &b.optimizer, &b.rng);
+  CHECK(meta.at("epoch") == "7");
+  CHECK(b.weights() == a.weights());
+  CHECK(b.optimizer.steps() == 3);
+  const auto& pa = a.net.parameters();
+  CHECK(std::equal(pa.values(), pa.values() + pa.size(), b.net.parameters().values()));
+  CHECK(std::equal(a.optimizer.exp_avg(), a.optimizer.exp_avg() + pa.size(), b.optimizer.exp_avg()));
+  CHECK(std::equal(a.optimizer.exp_avg_sq(), a.optimizer.exp_avg_sq() + pa.size(),
+                   b.optimizer.exp_avg_sq()));
+  // Saving again gives the same bytes.
+  const auto again = dir / "again.safetensors";
+  ovo::io::save_checkpoint(again, b.net, b.optimizer, b.rng, {{"epoch", "7"}});
+  CHECK(ovo::io::read_file_bytes(again) == ovo::io::read_file_bytes(path));
+
+  a.train(4);
+  b.train(4);
+  CHECK(b.weights() == a.weights());
+}
+
+TEST_CASE("a checkpoint of another shape, layout or a damaged file is refused by name") {
+  const ovo::test::temp_dir dir("checkpoint");
+  const auto path = dir / "supernet.safetensors";
+  run a;
+  ovo::io::save_checkpoint(path, a.net, a.optimizer, a.rng);
+
+  using other_space = ovo::vit_space<ovo::embed<8, 12>, ovo::depth<1, 2, 3>, ovo::heads<1, 2>,
+                                     ovo::mlp_ratio<1.5, 2.0>, ovo::image<8, 4, 2>,
+                                     ovo::classes<5>, ovo::head_dim<4>>;
+  net_type narrower(other_space::shape(), 2);
+  CHECK_THROWS_WITH(ovo::io::load_checkpoint(path, narrower), doctest::Contains("supernet shape"));
+
+  ovo::vit_supernet<backend, ovo::qkv_interleaved> interleaved(space::shape(), 2);
+  CHECK_THROWS_WITH(ovo::io::load_checkpoint(path, interleaved),
+                    doctest::Contains("qkv layout 'blocked', expected 'interleaved'"));
+
+  ovo::vit_supernet<ovo::cpu<double>> wider_type(space::shape(), 2);
+  CHECK_THROWS_WITH(ovo::io::load_checkpoint(path, wider_type),
+                    doctest::Contains("tensor 'patch_embed.proj.weight' is F32, expected F64"));
+
+  // A tensor of the wrong shape under the right metadata.
+  auto file = ovo::io::safetensors::load(path);
+  ovo::io::safetensors edited;
+  edited.metadata = file.metadata;
+  for (const auto& name : file.names()) {
+    if (name == "blocks.1.mlp.fc1.bias") {
+      std::vector<float> short_bias(3);
+      edited.add<float>(name, {3}, short_bias);
+    } else {
+      edited.add(name, file.at(name));
+    }
+  }
+  const auto bad = dir / "bad.safetensors";
+  edited.save(bad);
+  net_type fresh(space::shape(), 2);
+  const auto before = std::vector<float>(fresh.parameters().values(),
+                                         fresh.parameters().values() + fresh.parameters().size());
+  CHECK_THROWS_WITH(ovo::io::load_checkpoint(bad, fresh),
+                    doctest::Contains("tensor 'blocks.1.mlp.fc1.bias' has shape [3], expected [32]"));
+  // Nothing was changed by the failed load.
+  CHECK(std::equal(before.begin(), before.end(), fresh.parameters().values()));
+
+  // A truncated file.
+  const auto bytes = ovo::io::read_file_bytes(path);
+  const auto truncated = dir / "truncated.safetensors";
+  ovo::io::write_file_atomically(truncated, std::span(bytes.data(), bytes.size() - 100));
+  CHECK_THROWS_WITH(ovo::io::load_checkpoint(truncated, fresh), doctest::Contains("truncated"));
+
+  // An exported subnet is not a supernet checkpoint.
+  const auto subnet = dir / "subnet.safetensors";
+  ovo::io::export_subnet(subnet, a.net, space::smallest());
+  CHECK_THROWS_WITH(ovo::io::load_checkpoint(subnet, fresh),
+                    doctest::Contains("format 'ovo.subnet.v1', expected 'ovo.supernet.v1'"));
+}
+
+TEST_CASE("a NaN loss stops the step with a message and leaves the weights as they were") {
+  run a;
+  a.images[5] = std::numeric_limits<float>::quiet_NaN();
+  const auto before = a.weights();
+  CHECK_THROWS_WITH(a.train(1), doctest::Contains("training diverged: loss is nan at optimizer step 1"));
+  CHECK(a.weights() == before);
+}
