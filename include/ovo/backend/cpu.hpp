@@ -6,10 +6,15 @@
 #include <cstring>
 #include <numbers>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include <Eigen/Core>
 #include <unsupported/Eigen/SpecialFunctions>
+
+#ifdef OVO_USE_CBLAS
+#include <cblas.h>
+#endif
 
 namespace ovo {
 
@@ -48,6 +53,17 @@ struct cpu {
   // m x k, op(B) is k x n. A prefix slice of a larger matrix is just a pointer and its ld.
   static void gemm(bool transpose_a, bool transpose_b, int m, int n, int k, T alpha, const T* a,
                    int lda, const T* b, int ldb, T beta, T* c, int ldc) {
+#ifdef OVO_USE_CBLAS
+    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+      const auto ta = transpose_a ? CblasTrans : CblasNoTrans;
+      const auto tb = transpose_b ? CblasTrans : CblasNoTrans;
+      if constexpr (std::is_same_v<T, float>)
+        cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+      else
+        cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+      return;
+    }
+#endif
     auto C = view(c, m, n, ldc);
     if (k == 0) {
       if (beta == T(0)) C.setZero(); else C *= beta;
