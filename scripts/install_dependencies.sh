@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, everything ovo's build, tests, examples and benchmarks use.
 set -euo pipefail
-packages=(cmake g++ make libeigen3-dev libfmt-dev doctest-dev nlohmann-json3-dev libopenblas-dev)
+packages=(cmake g++ make libeigen3-dev libfmt-dev doctest-dev nlohmann-json3-dev)
 if [ "${1:-}" = "--benchmarks" ]; then
-  packages+=(python3-torch libopenblas0-pthread)
+  # PyTorch for the baselines, on OpenBLAS (pthread build); ovo's products on OpenBLAS's OpenMP build.
+  packages+=(python3-torch libopenblas0-pthread libopenblas-openmp-dev)
 fi
 missing=()
 for p in "${packages[@]}"; do

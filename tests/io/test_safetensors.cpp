@@ -1,8 +1,6 @@
 // Tests for the safetensors reader/writer and the atomic file helpers.
 #include <doctest/doctest.h>
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
