@@ -6,8 +6,8 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <omp.h>
+#include <nlohmann/json.hpp>
 
 #include <ovo/ovo.hpp>
 
@@ -40,10 +40,14 @@ int main(int argc, char** argv) {
   std::string archs_path;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--steps") steps = std::stoi(value);
-    else if (flag == "--warmup") warmup = std::stoi(value);
-    else if (flag == "--batch") batch = std::stoi(value);
-    else if (flag == "--archs-out") archs_path = value;
+    if (flag == "--steps")
+      steps = std::stoi(value);
+    else if (flag == "--warmup")
+      warmup = std::stoi(value);
+    else if (flag == "--batch")
+      batch = std::stoi(value);
+    else if (flag == "--archs-out")
+      archs_path = value;
     else {
       std::fprintf(stderr, "usage: %s [--steps N] [--warmup N] [--batch N] [--archs-out FILE]\n",
                    argv[0]);

@@ -37,18 +37,18 @@ int main(int argc, char** argv) {
   net.initialize(rng);
   net.drop_path_rate = 0.1;
   ovo::adamw<backend> optimizer(net.parameters(), {.lr = 1e-3, .weight_decay = 0.05});
-  ovo::supervised_step<backend, ovo::qkv_blocked> step(net, {.label_smoothing = 0.1,
-                                                             .max_grad_norm = 5.0});
-  const ovo::cosine_schedule schedule{.base_lr = 1e-3, .min_lr = 1e-5, .warmup_steps = 5,
-                                      .total_steps = steps};
+  ovo::supervised_step<backend, ovo::qkv_blocked> step(
+      net, {.label_smoothing = 0.1, .max_grad_norm = 5.0});
+  const ovo::cosine_schedule schedule{
+      .base_lr = 1e-3, .min_lr = 1e-5, .warmup_steps = 5, .total_steps = steps};
   fmt::print("supernet {} params, {} archs in the space, workspace {:.1f} MiB\n",
              net.parameters().size(), space::size(), net.workspace_bytes() / 1048576.0);
   const auto start = std::chrono::steady_clock::now();
   for (int s = 0; s < steps; ++s) {
     draw_batch();
     const auto a = space::sample(rng);
-    const double loss = step(net, optimizer, {images.data(), batch, 1, 28, 28}, labels, a,
-                             schedule(s), rng);
+    const double loss =
+        step(net, optimizer, {images.data(), batch, 1, 28, 28}, labels, a, schedule(s), rng);
     if (s % 10 == 0 || s == steps - 1) {
       const double secs =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -5,9 +5,12 @@
 
 namespace {
 // timm's DeiT shapes as single-arch spaces (224 px, patch 16, 1000 classes).
-using deit_tiny = ovo::vit_space<ovo::embed<192>, ovo::depth<12>, ovo::heads<3>, ovo::mlp_ratio<4.0>>;
-using deit_small = ovo::vit_space<ovo::embed<384>, ovo::depth<12>, ovo::heads<6>, ovo::mlp_ratio<4.0>>;
-using deit_base = ovo::vit_space<ovo::embed<768>, ovo::depth<12>, ovo::heads<12>, ovo::mlp_ratio<4.0>>;
+using deit_tiny =
+    ovo::vit_space<ovo::embed<192>, ovo::depth<12>, ovo::heads<3>, ovo::mlp_ratio<4.0>>;
+using deit_small =
+    ovo::vit_space<ovo::embed<384>, ovo::depth<12>, ovo::heads<6>, ovo::mlp_ratio<4.0>>;
+using deit_base =
+    ovo::vit_space<ovo::embed<768>, ovo::depth<12>, ovo::heads<12>, ovo::mlp_ratio<4.0>>;
 }  // namespace
 
 TEST_CASE("parameter counts of DeiT-Ti/S/B, as timm reports them") {
@@ -56,7 +59,8 @@ TEST_CASE("multiply-adds: DeiT-Ti at 224 px is about 1.26 G") {
   const auto macs = ovo::count_macs(deit_tiny::largest(), deit_tiny::shape());
   // Written out: patch 196*768*192, per layer 197*192*576 + 2*197*197*192 + 197*192*192 +
   // 2*197*192*768, head 192*1000.
-  const long layer = 197L * 192 * 576 + 2L * 197 * 197 * 192 + 197L * 192 * 192 + 2L * 197 * 192 * 768;
+  const long layer =
+      197L * 192 * 576 + 2L * 197 * 197 * 192 + 197L * 192 * 192 + 2L * 197 * 192 * 768;
   CHECK(macs == 196L * 768 * 192 + 12 * layer + 192L * 1000);
   CHECK(macs > 1'200'000'000);
   CHECK(macs < 1'300'000'000);

@@ -15,13 +15,14 @@ TEST_CASE("one and two AdamW steps match torch.optim.AdamW's formulas, by hand")
   params.values()[0] = 1.0;
   params.values()[1] = -2.0;
   params.values()[2] = 0.5;
-  ovo::adamw<backend> opt(params, {.lr = 0.1, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8,
-                                   .weight_decay = 0.01});
+  ovo::adamw<backend> opt(
+      params, {.lr = 0.1, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8, .weight_decay = 0.01});
   params.grads()[0] = 0.5;
   params.grads()[1] = -1.0;
   params.grads()[2] = 2.0;
   opt.step(0.1);
-  // Step 1: m = 0.1 g, v = 0.001 g^2, m_hat = g, v_hat = g^2: p = p (1 - lr wd) - lr g / (|g| + eps).
+  // Step 1: m = 0.1 g, v = 0.001 g^2, m_hat = g, v_hat = g^2: p = p (1 - lr wd) - lr g / (|g| +
+  // eps).
   CHECK(params.values()[0] == doctest::Approx(1.0 * (1 - 0.001) - 0.1 * 0.5 / (0.5 + 1e-8)));
   CHECK(params.values()[1] == doctest::Approx(-2.0 * (1 - 0.001) + 0.1 * 1.0 / (1.0 + 1e-8)));
   CHECK(params.values()[2] == doctest::Approx(0.5 - 0.1));  // no decay on "b"
@@ -37,8 +38,11 @@ TEST_CASE("one and two AdamW steps match torch.optim.AdamW's formulas, by hand")
 }
 
 TEST_CASE("cosine schedule with linear warm-up") {
-  const ovo::cosine_schedule s{.base_lr = 1e-3, .min_lr = 1e-5, .warmup_steps = 10,
-                               .total_steps = 110, .warmup_start_lr = 0.0};
+  const ovo::cosine_schedule s{.base_lr = 1e-3,
+                               .min_lr = 1e-5,
+                               .warmup_steps = 10,
+                               .total_steps = 110,
+                               .warmup_start_lr = 0.0};
   CHECK(s(0) == doctest::Approx(0.0));
   CHECK(s(5) == doctest::Approx(5e-4));
   CHECK(s(10) == doctest::Approx(1e-3));

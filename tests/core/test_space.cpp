@@ -40,8 +40,9 @@ TEST_CASE("space size: sum over depths of |embed| * (|heads| * |mlp|)^depth") {
     expected += n;
   }
   CHECK(t::size() == expected);
-  using tiny = ovo::vit_space<ovo::embed<8>, ovo::depth<1, 2>, ovo::heads<1>, ovo::mlp_ratio<1.0, 2.0>,
-                              ovo::image<8, 4, 1>, ovo::classes<2>, ovo::head_dim<4>>;
+  using tiny =
+      ovo::vit_space<ovo::embed<8>, ovo::depth<1, 2>, ovo::heads<1>, ovo::mlp_ratio<1.0, 2.0>,
+                     ovo::image<8, 4, 1>, ovo::classes<2>, ovo::head_dim<4>>;
   CHECK(tiny::size() == 2 + 4);
 }
 
@@ -72,13 +73,15 @@ TEST_CASE("validation names the wrong gene") {
   using t = ovo::autoformer_tiny;
   auto a = t::largest();
   a.embed = 256;  // the supernet's width, but not a choice
-  CHECK_THROWS_WITH(t::validate(a), doctest::Contains("embed = 256, expected one of [192, 216, 240]"));
+  CHECK_THROWS_WITH(t::validate(a),
+                    doctest::Contains("embed = 256, expected one of [192, 216, 240]"));
   a = t::largest();
   a.heads[5] = 5;
   CHECK_THROWS_WITH(t::validate(a), doctest::Contains("heads[5] = 5, expected one of [3, 4]"));
   a = t::largest();
   a.mlp_ratio[13] = 3.0;
-  CHECK_THROWS_WITH(t::validate(a), doctest::Contains("mlp_ratio[13] = 3, expected one of [3.5, 4]"));
+  CHECK_THROWS_WITH(t::validate(a),
+                    doctest::Contains("mlp_ratio[13] = 3, expected one of [3.5, 4]"));
   a = t::largest();
   a.depth = 13;
   CHECK_THROWS_WITH(t::validate(a), doctest::Contains("heads has 14 entries, expected depth = 13"));

@@ -61,7 +61,8 @@ TEST_CASE("checkpoint round trip is bit-exact and resumed training continues ide
   CHECK(b.optimizer.steps() == 3);
   const auto& pa = a.net.parameters();
   CHECK(std::equal(pa.values(), pa.values() + pa.size(), b.net.parameters().values()));
-  CHECK(std::equal(a.optimizer.exp_avg(), a.optimizer.exp_avg() + pa.size(), b.optimizer.exp_avg()));
+  CHECK(
+      std::equal(a.optimizer.exp_avg(), a.optimizer.exp_avg() + pa.size(), b.optimizer.exp_avg()));
   CHECK(std::equal(a.optimizer.exp_avg_sq(), a.optimizer.exp_avg_sq() + pa.size(),
                    b.optimizer.exp_avg_sq()));
   // Saving again gives the same bytes.
@@ -81,8 +82,8 @@ TEST_CASE("a checkpoint of another shape, layout or a damaged file is refused by
   ovo::io::save_checkpoint(path, a.net, a.optimizer, a.rng);
 
   using other_space = ovo::vit_space<ovo::embed<8, 12>, ovo::depth<1, 2, 3>, ovo::heads<1, 2>,
-                                     ovo::mlp_ratio<1.5, 2.0>, ovo::image<8, 4, 2>,
-                                     ovo::classes<5>, ovo::head_dim<4>>;
+                                     ovo::mlp_ratio<1.5, 2.0>, ovo::image<8, 4, 2>, ovo::classes<5>,
+                                     ovo::head_dim<4>>;
   net_type narrower(other_space::shape(), 2);
   CHECK_THROWS_WITH(ovo::io::load_checkpoint(path, narrower), doctest::Contains("supernet shape"));
 
@@ -111,8 +112,9 @@ TEST_CASE("a checkpoint of another shape, layout or a damaged file is refused by
   net_type fresh(space::shape(), 2);
   const auto before = std::vector<float>(fresh.parameters().values(),
                                          fresh.parameters().values() + fresh.parameters().size());
-  CHECK_THROWS_WITH(ovo::io::load_checkpoint(bad, fresh),
-                    doctest::Contains("tensor 'blocks.1.mlp.fc1.bias' has shape [3], expected [32]"));
+  CHECK_THROWS_WITH(
+      ovo::io::load_checkpoint(bad, fresh),
+      doctest::Contains("tensor 'blocks.1.mlp.fc1.bias' has shape [3], expected [32]"));
   // Nothing was changed by the failed load.
   CHECK(std::equal(before.begin(), before.end(), fresh.parameters().values()));
 
@@ -133,6 +135,7 @@ TEST_CASE("a NaN loss stops the step with a message and leaves the weights as th
   run a;
   a.images[5] = std::numeric_limits<float>::quiet_NaN();
   const auto before = a.weights();
-  CHECK_THROWS_WITH(a.train(1), doctest::Contains("training diverged: loss is nan at optimizer step 1"));
+  CHECK_THROWS_WITH(a.train(1),
+                    doctest::Contains("training diverged: loss is nan at optimizer step 1"));
   CHECK(a.weights() == before);
 }

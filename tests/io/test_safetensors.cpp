@@ -14,9 +14,9 @@
 #include <string_view>
 #include <vector>
 
+#include "../support.hpp"
 #include "ovo/io/atomic_file.hpp"
 #include "ovo/io/safetensors.hpp"
-#include "../support.hpp"
 
 namespace {
 

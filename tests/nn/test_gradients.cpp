@@ -162,8 +162,7 @@ TEST_CASE("MLP with elastic hidden width") {
   loss();
   mlp.backward(params, ws, dir.data(), x.data(), rows, e, hidden, dx.data(), d_hidden.data());
   check_against_finite_differences(x.data(), x.size(), dx.data(), loss, "dx");
-  check_against_finite_differences(params.values(), params.size(), params.grads(), loss,
-                                   "dparams");
+  check_against_finite_differences(params.values(), params.size(), params.grads(), loss, "dparams");
 }
 
 TEST_CASE("cross-entropy with label smoothing and with soft targets") {
@@ -195,8 +194,8 @@ TEST_CASE("KL distillation with temperature: value and student gradient") {
   auto teacher = random_vector(rows * classes, 18, 2.0);
   std::vector<double> probs(rows * classes), grad(rows * classes, 0.0);
   auto loss = [&] {
-    return ovo::distillation_kl<backend>(student.data(), teacher.data(), rows, classes,
-                                         temperature, probs.data(), nullptr);
+    return ovo::distillation_kl<backend>(student.data(), teacher.data(), rows, classes, temperature,
+                                         probs.data(), nullptr);
   };
   // By hand: T^2 * mean_r sum_c pt log(pt / ps).
   double expected = 0;
@@ -238,8 +237,8 @@ TEST_CASE_TEMPLATE("whole supernet on random archs: every gradient, and nothing 
       std::copy(values.begin(), values.end(), net.parameters().values());
       auto images = random_vector(batch * space::channels * space::image_size * space::image_size,
                                   seed + 200);
-      const ovo::image_batch<double> input{images.data(), batch, space::channels,
-                                           space::image_size, space::image_size};
+      const ovo::image_batch<double> input{images.data(), batch, space::channels, space::image_size,
+                                           space::image_size};
       auto dir = random_vector(batch * space::num_classes, seed + 300);
       const ovo::rng_engine drop_seed(seed + 400);
       auto loss = [&] {

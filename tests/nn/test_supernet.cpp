@@ -111,8 +111,9 @@ TEST_CASE("bad input is refused with a message that names it") {
   ovo::vit_supernet<backend> net(tiny_space::shape(), 2);
   std::vector<float> images(2 * 2 * 8 * 8);
   const auto a = tiny_space::smallest();
-  CHECK_THROWS_WITH(net.forward({images.data(), 2, 3, 8, 8}, a),
-                    doctest::Contains("images of 3x8x8 (channels x height x width), expected 2x8x8"));
+  CHECK_THROWS_WITH(
+      net.forward({images.data(), 2, 3, 8, 8}, a),
+      doctest::Contains("images of 3x8x8 (channels x height x width), expected 2x8x8"));
   CHECK_THROWS_WITH(net.forward({images.data(), 2, 2, 16, 16}, a),
                     doctest::Contains("expected 2x8x8"));
   CHECK_THROWS_WITH(net.forward({images.data(), 3, 2, 8, 8}, a),

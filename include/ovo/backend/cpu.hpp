@@ -66,30 +66,42 @@ struct cpu {
 #endif
     auto C = view(c, m, n, ldc);
     if (k == 0) {
-      if (beta == T(0)) C.setZero(); else C *= beta;
+      if (beta == T(0))
+        C.setZero();
+      else
+        C *= beta;
       return;
     }
     const auto A = view(a, transpose_a ? k : m, transpose_a ? m : k, lda);
     const auto B = view(b, transpose_b ? n : k, transpose_b ? k : n, ldb);
     if (beta == T(0)) {
-      if (!transpose_a && !transpose_b) C.noalias() = alpha * A * B;
-      else if (!transpose_a) C.noalias() = alpha * A * B.transpose();
-      else if (!transpose_b) C.noalias() = alpha * A.transpose() * B;
-      else C.noalias() = alpha * A.transpose() * B.transpose();
+      if (!transpose_a && !transpose_b)
+        C.noalias() = alpha * A * B;
+      else if (!transpose_a)
+        C.noalias() = alpha * A * B.transpose();
+      else if (!transpose_b)
+        C.noalias() = alpha * A.transpose() * B;
+      else
+        C.noalias() = alpha * A.transpose() * B.transpose();
       return;
     }
     if (beta != T(1)) C *= beta;
-    if (!transpose_a && !transpose_b) C.noalias() += alpha * A * B;
-    else if (!transpose_a) C.noalias() += alpha * A * B.transpose();
-    else if (!transpose_b) C.noalias() += alpha * A.transpose() * B;
-    else C.noalias() += alpha * A.transpose() * B.transpose();
+    if (!transpose_a && !transpose_b)
+      C.noalias() += alpha * A * B;
+    else if (!transpose_a)
+      C.noalias() += alpha * A * B.transpose();
+    else if (!transpose_b)
+      C.noalias() += alpha * A.transpose() * B;
+    else
+      C.noalias() += alpha * A.transpose() * B.transpose();
   }
 
   // Y[rows x cols] += bias (one value per column).
   static void add_bias(T* y, int rows, int cols, int ldy, const T* bias) {
     const Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>> b(bias, cols);
 #pragma omp parallel for schedule(static)
-    for (int r = 0; r < rows; ++r) view(y + static_cast<std::ptrdiff_t>(r) * ldy, 1, cols, ldy) += b;
+    for (int r = 0; r < rows; ++r)
+      view(y + static_cast<std::ptrdiff_t>(r) * ldy, 1, cols, ldy) += b;
   }
 
   // db[cols] += column sums of dY[rows x cols].
@@ -187,8 +199,7 @@ struct cpu {
     const std::ptrdiff_t nn = static_cast<std::ptrdiff_t>(tokens) * tokens;
 #pragma omp parallel for schedule(static)
     for (int bh = 0; bh < batch * heads; ++bh) {
-      const int b = bh / heads, h = bh % heads;
-      const std::ptrdiff_t offset = static_cast<std::ptrdiff_t>(b) * tokens * ld + h * head_dim;
+      const std::ptrdiff_t offset = head_offset(bh, heads, tokens, ld, head_dim);
       const auto Q = view(q + offset, tokens, head_dim, ld);
       const auto K = view(k + offset, tokens, head_dim, ld);
       const auto V = view(v + offset, tokens, head_dim, ld);
@@ -204,14 +215,13 @@ struct cpu {
   }
 
   // dq, dk, dv are written (not accumulated); scratch holds batch * heads * tokens^2 values.
-  static void attention_backward(const T* q, const T* k, const T* v, const T* probs,
-                                 const T* dout, int ld, int batch, int tokens, int heads,
-                                 int head_dim, T scale, T* scratch, T* dq, T* dk, T* dv) {
+  static void attention_backward(const T* q, const T* k, const T* v, const T* probs, const T* dout,
+                                 int ld, int batch, int tokens, int heads, int head_dim, T scale,
+                                 T* scratch, T* dq, T* dk, T* dv) {
     const std::ptrdiff_t nn = static_cast<std::ptrdiff_t>(tokens) * tokens;
 #pragma omp parallel for schedule(static)
     for (int bh = 0; bh < batch * heads; ++bh) {
-      const int b = bh / heads, h = bh % heads;
-      const std::ptrdiff_t offset = static_cast<std::ptrdiff_t>(b) * tokens * ld + h * head_dim;
+      const std::ptrdiff_t offset = head_offset(bh, heads, tokens, ld, head_dim);
       const auto Q = view(q + offset, tokens, head_dim, ld);
       const auto K = view(k + offset, tokens, head_dim, ld);
       const auto V = view(v + offset, tokens, head_dim, ld);
@@ -229,6 +239,12 @@ struct cpu {
     }
   }
 
+  // Where the rows of head h of sample b (bh = b * heads + h) start in a [batch * tokens, ld]
+  // buffer.
+  static std::ptrdiff_t head_offset(int bh, int heads, int tokens, int ld, int head_dim) {
+    return static_cast<std::ptrdiff_t>(bh / heads) * tokens * ld + (bh % heads) * head_dim;
+  }
+
   // ---- tokens -------------------------------------------------------------------------------
   // patches[b * P + p, c * s * s + ky * s + kx] = images[b, c, py * s + ky, px * s + kx] for the
   // non-overlapping s x s patches of NCHW images (a stride = kernel conv as a GEMM).
@@ -244,7 +260,9 @@ struct cpu {
         for (int ky = 0; ky < patch_size; ++ky) {
           const T* src = images +
                          ((static_cast<std::ptrdiff_t>(b) * channels + c) * image_size +
-                          py * patch_size + ky) * image_size + px * patch_size;
+                          py * patch_size + ky) *
+                             image_size +
+                         px * patch_size;
           std::copy(src, src + patch_size, dst + (c * patch_size + ky) * patch_size);
         }
     }
@@ -256,9 +274,9 @@ struct cpu {
 #pragma omp parallel for schedule(static)
     for (int bt = 0; bt < batch * tokens; ++bt) {
       const int b = bt / tokens, t = bt % tokens;
-      const T* src = t == 0 ? cls
-                            : patch_out + (static_cast<std::ptrdiff_t>(b) * (tokens - 1) + t - 1) *
-                                              ld_patch;
+      const T* src =
+          t == 0 ? cls
+                 : patch_out + (static_cast<std::ptrdiff_t>(b) * (tokens - 1) + t - 1) * ld_patch;
       const T* p = pos + static_cast<std::ptrdiff_t>(t) * ld_pos;
       T* dst = x + static_cast<std::ptrdiff_t>(bt) * e;
       for (int c = 0; c < e; ++c) dst[c] = src[c] + p[c];
@@ -276,9 +294,9 @@ struct cpu {
         if (t == 0) {
           for (int c = 0; c < e; ++c) dcls[c] += src[c];
         } else {
-          std::copy(src, src + e,
-                    d_patch_out + (static_cast<std::ptrdiff_t>(b) * (tokens - 1) + t - 1) *
-                                      ld_patch);
+          std::copy(
+              src, src + e,
+              d_patch_out + (static_cast<std::ptrdiff_t>(b) * (tokens - 1) + t - 1) * ld_patch);
         }
       }
   }
@@ -302,7 +320,8 @@ struct cpu {
 #pragma omp parallel for schedule(static)
     for (int b = 0; b < batch; ++b) {
       const T s = keep_scale[b];
-      for (std::size_t i = 0; i < per_sample; ++i) dy[b * per_sample + i] = s * dx[b * per_sample + i];
+      for (std::size_t i = 0; i < per_sample; ++i)
+        dy[b * per_sample + i] = s * dx[b * per_sample + i];
     }
   }
 

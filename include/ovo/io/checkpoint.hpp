@@ -46,11 +46,11 @@ void save_checkpoint(const std::filesystem::path& path, const vit_supernet<Backe
   const auto exp_avg = to_host<Backend>(optimizer.exp_avg(), params.size());
   const auto exp_avg_sq = to_host<Backend>(optimizer.exp_avg_sq(), params.size());
   safetensors file;
-  for (const auto& [prefix, source] :
-       {std::pair{"", &values}, {"optimizer.exp_avg.", &exp_avg}, {"optimizer.exp_avg_sq.", &exp_avg_sq}})
+  for (const auto& [prefix, source] : {std::pair{"", &values},
+                                       {"optimizer.exp_avg.", &exp_avg},
+                                       {"optimizer.exp_avg_sq.", &exp_avg_sq}})
     for (const auto& e : params.entries())
-      file.add<T>(prefix + e.name, e.shape,
-                  std::span<const T>(source->data() + e.offset, e.size));
+      file.add<T>(prefix + e.name, e.shape, std::span<const T>(source->data() + e.offset, e.size));
   file.metadata = extra;
   file.metadata["format"] = supernet_checkpoint_format;
   file.metadata["shape"] = nlohmann::json(net.shape()).dump();
@@ -72,9 +72,8 @@ inline const std::string& required_metadata(const safetensors& file, const std::
 
 // Copies the tensor `name` of the file into values[offset, offset + size) after checking it.
 template <class T>
-void read_tensor_into(const safetensors& file, const std::string& name,
-                      const parameter_info& info, std::vector<T>& values,
-                      const std::filesystem::path& path) {
+void read_tensor_into(const safetensors& file, const std::string& name, const parameter_info& info,
+                      std::vector<T>& values, const std::filesystem::path& path) {
   if (!file.contains(name))
     throw std::runtime_error(
         fmt::format("checkpoint '{}': tensor '{}' is missing", path.string(), name));
@@ -129,8 +128,8 @@ std::map<std::string, std::string> load_checkpoint(const std::filesystem::path& 
     try {
       step = std::stol(text);
     } catch (const std::exception&) {
-      throw std::runtime_error(fmt::format(
-          "checkpoint '{}': optimizer.step '{}' is not an integer", path.string(), text));
+      throw std::runtime_error(fmt::format("checkpoint '{}': optimizer.step '{}' is not an integer",
+                                           path.string(), text));
     }
   }
   rng_engine restored;

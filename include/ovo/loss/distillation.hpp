@@ -14,7 +14,8 @@ template <class Backend, class T = typename Backend::scalar>
 double distillation_kl(const std::type_identity_t<T>* student,
                        const std::type_identity_t<T>* teacher, int rows, int classes,
                        double temperature, std::type_identity_t<T>* teacher_probs,
-                       std::type_identity_t<T>* dstudent, T weight = T(1), bool accumulate = false) {
+                       std::type_identity_t<T>* dstudent, T weight = T(1),
+                       bool accumulate = false) {
   const T t = T(temperature), t2 = T(temperature * temperature);
   Backend::softmax(teacher, rows, classes, t, teacher_probs);
   const double cross = Backend::soft_cross_entropy(student, teacher_probs, rows, classes, t,

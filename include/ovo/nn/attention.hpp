@@ -1,4 +1,5 @@
-// Multi-head self-attention with elastic heads (and embed): qkv on prefix views, softmax, projection.
+// Multi-head self-attention with elastic heads (and embed): qkv on prefix views, softmax,
+// projection.
 #pragma once
 
 #include <cmath>
@@ -24,8 +25,8 @@ struct attention {
             int embed, int heads, int dim_per_head, int max_batch, int tokens)
       : qkv_weight(params.add(name + ".qkv.weight", {3 * heads * dim_per_head, embed}, true,
                               parameter_init::truncated_normal)),
-        qkv_bias(
-            params.add(name + ".qkv.bias", {3 * heads * dim_per_head}, false, parameter_init::zeros)),
+        qkv_bias(params.add(name + ".qkv.bias", {3 * heads * dim_per_head}, false,
+                            parameter_init::zeros)),
         proj(params, name + ".proj", embed, heads * dim_per_head),
         head_dim(dim_per_head),
         super_heads(heads),
@@ -67,8 +68,8 @@ struct attention {
     T* dout;
     T* dscores;
   };
-  void backward(parameter_store<Backend>& p, const workspace<Backend>& ws, const T* dy,
-                const T* x, int batch, int tokens, int e, int heads, T* dx, scratch s) const {
+  void backward(parameter_store<Backend>& p, const workspace<Backend>& ws, const T* dy, const T* x,
+                int batch, int tokens, int e, int heads, T* dx, scratch s) const {
     const int rows = batch * tokens, a = heads * head_dim;
     proj.backward(p, dy, e, ws[out], a, rows, a, e, s.dout, a);
     Backend::attention_backward(ws[q], ws[k], ws[v], ws[probs], s.dout, a, batch, tokens, heads,
@@ -76,8 +77,9 @@ struct attention {
     const T* dqkv[3] = {s.dq, s.dk, s.dv};
     for (int i = 0; i < 3; ++i) {
       const auto view = part(i, heads);
-      linear_backward<Backend>(dqkv[i], a, x, e, rows, e, a, p.value(qkv_weight) + view.weight_offset,
-                               view.weight_ld, p.grad(qkv_weight) + view.weight_offset,
+      linear_backward<Backend>(dqkv[i], a, x, e, rows, e, a,
+                               p.value(qkv_weight) + view.weight_offset, view.weight_ld,
+                               p.grad(qkv_weight) + view.weight_offset,
                                p.grad(qkv_bias) + view.bias_offset, dx, e, i > 0);
     }
   }

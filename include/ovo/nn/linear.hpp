@@ -10,8 +10,8 @@ namespace ovo {
 // Y[rows x out] = X[rows x in] * W^T + b, where W is the out x in prefix of a matrix with row
 // stride ldw (the super weight's input width) and b may be null.
 template <class Backend, class T = typename Backend::scalar>
-void linear_forward(const T* x, int ldx, int rows, int in, int out, const T* w, int ldw,
-                    const T* b, T* y, int ldy) {
+void linear_forward(const T* x, int ldx, int rows, int in, int out, const T* w, int ldw, const T* b,
+                    T* y, int ldy) {
   Backend::gemm(false, true, rows, out, in, T(1), x, ldx, w, ldw, T(0), y, ldy);
   if (b) Backend::add_bias(y, rows, out, ldy, b);
 }
@@ -21,8 +21,9 @@ void linear_forward(const T* x, int ldx, int rows, int in, int out, const T* w, 
 template <class Backend, class T = typename Backend::scalar>
 void linear_backward(const T* dy, int lddy, const T* x, int ldx, int rows, int in, int out,
                      const T* w, int ldw, T* dw, T* db, T* dx, int lddx, bool accumulate_dx) {
-  if (dx) Backend::gemm(false, false, rows, in, out, T(1), dy, lddy, w, ldw,
-                        accumulate_dx ? T(1) : T(0), dx, lddx);
+  if (dx)
+    Backend::gemm(false, false, rows, in, out, T(1), dy, lddy, w, ldw, accumulate_dx ? T(1) : T(0),
+                  dx, lddx);
   Backend::gemm(true, false, out, in, rows, T(1), dy, lddy, x, ldx, T(1), dw, ldw);
   if (db) Backend::accumulate_bias_grad(dy, rows, out, lddy, db);
 }

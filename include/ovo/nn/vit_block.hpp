@@ -61,9 +61,9 @@ struct vit_block {
   }
 
   // grad holds d(loss)/d(out) on entry and d(loss)/d(in) on return; parameter gradients accumulate.
-  void backward(parameter_store<Backend>& p, const workspace<Backend>& ws, const T* in,
-                T* grad, int batch, int tokens, int e, int heads, int hidden,
-                bool drop_path_active, const scratch& s) const {
+  void backward(parameter_store<Backend>& p, const workspace<Backend>& ws, const T* in, T* grad,
+                int batch, int tokens, int e, int heads, int hidden, bool drop_path_active,
+                const scratch& s) const {
     const int rows = batch * tokens;
     const auto per_sample = static_cast<std::size_t>(tokens) * e;
     const T* d_branch = grad;

@@ -96,14 +96,15 @@ class vit_supernet {
 
   // Logits [batch, classes] (back-end memory, valid until the next forward) of `a` on `images`.
   // With a random engine, drop-path is drawn from it (training); without, it is off.
-  const T* forward(const image_batch<T>& images, const arch& a, rng_engine* drop_path_rng = nullptr) {
+  const T* forward(const image_batch<T>& images, const arch& a,
+                   rng_engine* drop_path_rng = nullptr) {
     check_images(images);
     shape_.check_fits(a);
     arch_ = a;
     batch_ = images.batch;
     const int b = batch_, n = shape_.tokens(), e = a.embed, patches = shape_.patches();
-    Backend::image_to_patches(images.data, b, shape_.channels, shape_.image_size,
-                              shape_.patch_size, ws_[patches_]);
+    Backend::image_to_patches(images.data, b, shape_.channels, shape_.image_size, shape_.patch_size,
+                              ws_[patches_]);
     linear_forward<Backend>(ws_[patches_], shape_.patch_dim(), b * patches, shape_.patch_dim(), e,
                             params_.value(patch_weight_), shape_.patch_dim(),
                             params_.value(patch_bias_), ws_[patch_out_], e);
@@ -119,8 +120,7 @@ class vit_supernet {
     }
     // Only the class token reaches the head: the final norm runs on those rows alone.
     norm_.forward(params_, ws_, ws_[stream_[final_stream()]], n * e, b, e, ws_[cls_normed_], e);
-    head_.forward(params_, ws_[cls_normed_], e, b, e, shape_.classes, ws_[logits_],
-                  shape_.classes);
+    head_.forward(params_, ws_[cls_normed_], e, b, e, shape_.classes, ws_[logits_], shape_.classes);
     return ws_[logits_];
   }
 
@@ -134,17 +134,16 @@ class vit_supernet {
     Backend::fill(grad, static_cast<std::size_t>(b) * n * e, T(0));
     head_.backward(params_, dlogits, shape_.classes, ws_[cls_normed_], e, b, e, shape_.classes,
                    ws_[d_normed_], e);
-    norm_.backward(params_, ws_, ws_[d_normed_], e, ws_[stream_[final_stream()]], n * e, b, e,
-                   grad, n * e, false);
+    norm_.backward(params_, ws_, ws_[d_normed_], e, ws_[stream_[final_stream()]], n * e, b, e, grad,
+                   n * e, false);
     const auto s = block_scratch();
     for (int i = a.depth - 1; i >= 0; --i) {
       const auto l = static_cast<std::size_t>(i);
-      blocks_[l].backward(params_, ws_, ws_[stream_[l]], grad, b, n, e, a.heads[l],
-                          a.mlp_hidden(i), drop_path_active_, s);
+      blocks_[l].backward(params_, ws_, ws_[stream_[l]], grad, b, n, e, a.heads[l], a.mlp_hidden(i),
+                          drop_path_active_, s);
     }
-    Backend::assemble_tokens_backward(grad, b, n, e, ws_[patch_out_], e,
-                                      params_.grad(cls_token_), params_.grad(pos_embed_),
-                                      shape_.embed);
+    Backend::assemble_tokens_backward(grad, b, n, e, ws_[patch_out_], e, params_.grad(cls_token_),
+                                      params_.grad(pos_embed_), shape_.embed);
     linear_backward<Backend>(ws_[patch_out_], e, ws_[patches_], shape_.patch_dim(), b * patches,
                              shape_.patch_dim(), e, params_.value(patch_weight_),
                              shape_.patch_dim(), params_.grad(patch_weight_),
@@ -160,7 +159,8 @@ class vit_supernet {
     };
     std::vector<subnet_tensor> out;
     out.push_back({"patch_embed.proj.weight",
-                   {e, shape_.channels, shape_.patch_size, shape_.patch_size}, patch_weight_,
+                   {e, shape_.channels, shape_.patch_size, shape_.patch_size},
+                   patch_weight_,
                    matrix(e, pd, pd)});
     out.push_back({"patch_embed.proj.bias", {e}, patch_bias_, matrix(1, e, es)});
     out.push_back({"cls_token", {1, 1, e}, cls_token_, matrix(1, e, es)});
@@ -182,8 +182,8 @@ class vit_supernet {
       out.push_back(std::move(qkv_w));
       out.push_back(std::move(qkv_b));
       const int att_super = blk.attn.super_heads * shape_.head_dim;
-      out.push_back({name + "attn.proj.weight", {e, att}, blk.attn.proj.weight,
-                     matrix(e, att, att_super)});
+      out.push_back(
+          {name + "attn.proj.weight", {e, att}, blk.attn.proj.weight, matrix(e, att, att_super)});
       out.push_back({name + "attn.proj.bias", {e}, blk.attn.proj.bias, matrix(1, e, es)});
       out.push_back({name + "norm2.weight", {e}, blk.norm2.gamma, matrix(1, e, es)});
       out.push_back({name + "norm2.bias", {e}, blk.norm2.beta, matrix(1, e, es)});
@@ -196,7 +196,8 @@ class vit_supernet {
     }
     out.push_back({"norm.weight", {e}, norm_.gamma, matrix(1, e, es)});
     out.push_back({"norm.bias", {e}, norm_.beta, matrix(1, e, es)});
-    out.push_back({"head.weight", {shape_.classes, e}, head_.weight, matrix(shape_.classes, e, es)});
+    out.push_back(
+        {"head.weight", {shape_.classes, e}, head_.weight, matrix(shape_.classes, e, es)});
     out.push_back({"head.bias", {shape_.classes}, head_.bias, matrix(1, shape_.classes, es)});
     return out;
   }
@@ -205,7 +206,9 @@ class vit_supernet {
   int final_stream() const { return arch_.depth; }
 
   typename block_type::scratch block_scratch() {
-    return {ws_[branch_], ws_[d_normed_], {ws_[dq_], ws_[dk_], ws_[dv_], ws_[dout_], ws_[dscores_]},
+    return {ws_[branch_],
+            ws_[d_normed_],
+            {ws_[dq_], ws_[dk_], ws_[dv_], ws_[dout_], ws_[dscores_]},
             ws_[d_hidden_]};
   }
 

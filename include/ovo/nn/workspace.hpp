@@ -1,4 +1,5 @@
-// One activation arena sized once for the supernet and reused by every step (no allocation in a step).
+// One activation arena sized once for the supernet and reused by every step (no allocation in a
+// step).
 #pragma once
 
 #include <cstddef>

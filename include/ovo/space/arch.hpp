@@ -40,7 +40,8 @@ inline void to_json(nlohmann::json& j, const arch& a) {
 inline void from_json(const nlohmann::json& j, arch& a) {
   auto field = [&](const char* name) -> const nlohmann::json& {
     if (!j.is_object() || !j.contains(name))
-      throw std::invalid_argument(fmt::format("arch JSON: missing field '{}' in {}", name, j.dump()));
+      throw std::invalid_argument(
+          fmt::format("arch JSON: missing field '{}' in {}", name, j.dump()));
     return j.at(name);
   };
   try {
@@ -68,6 +69,8 @@ inline arch arch_from_json(const std::string& text) {
   return j.get<arch>();
 }
 
-inline std::string arch_to_json(const arch& a) { return nlohmann::json(a).dump(); }
+inline std::string arch_to_json(const arch& a) {
+  return nlohmann::json(a).dump();
+}
 
 }  // namespace ovo

@@ -30,8 +30,8 @@ using autoformer_base_cifar100 = autoformer_base_space<image<32, 4, 3>, classes<
 using autoformer_tiny_cifar100_224 = autoformer_tiny_space<image<224, 16, 3>, classes<100>>;
 
 // A small space for 28x28 grey Fashion-MNIST (patch 4: 49 patches), head dim 32.
-using fashion_mnist_space = vit_space<embed<64, 96, 128>, depth<4, 5, 6>, heads<2, 3, 4>,
-                                      mlp_ratio<2.0, 3.0, 4.0>, image<28, 4, 1>, classes<10>,
-                                      head_dim<32>>;
+using fashion_mnist_space =
+    vit_space<embed<64, 96, 128>, depth<4, 5, 6>, heads<2, 3, 4>, mlp_ratio<2.0, 3.0, 4.0>,
+              image<28, 4, 1>, classes<10>, head_dim<32>>;
 
 }  // namespace ovo

@@ -64,11 +64,10 @@ struct vit_shape {
 };
 
 inline void to_json(nlohmann::json& j, const vit_shape& s) {
-  j = nlohmann::json{{"embed", s.embed},         {"depth", s.depth},
-                     {"heads", s.heads},         {"mlp_hidden", s.mlp_hidden},
-                     {"head_dim", s.head_dim},   {"image_size", s.image_size},
-                     {"patch_size", s.patch_size}, {"channels", s.channels},
-                     {"classes", s.classes}};
+  j = nlohmann::json{
+      {"embed", s.embed},           {"depth", s.depth},       {"heads", s.heads},
+      {"mlp_hidden", s.mlp_hidden}, {"head_dim", s.head_dim}, {"image_size", s.image_size},
+      {"patch_size", s.patch_size}, {"channels", s.channels}, {"classes", s.classes}};
 }
 
 inline void from_json(const nlohmann::json& j, vit_shape& s) {

@@ -1,4 +1,5 @@
-// Compile-time ViT search spaces: the choices are template arguments, the space samples and checks archs.
+// Compile-time ViT search spaces: the choices are template arguments, the space samples and checks
+// archs.
 #pragma once
 
 #include <algorithm>
@@ -94,11 +95,11 @@ struct vit_space {
   static constexpr int num_classes = Classes::count;
   static constexpr int dim_per_head = HeadDim::value;
 
-  using super_spec = std::conditional_t<
-      std::is_void_v<Super>,
-      supernet_dims<embed_choices.back(), depth_choices.back(), head_choices.back(),
-                    mlp_ratio_choices.back()>,
-      Super>;
+  using super_spec =
+      std::conditional_t<std::is_void_v<Super>,
+                         supernet_dims<embed_choices.back(), depth_choices.back(),
+                                       head_choices.back(), mlp_ratio_choices.back()>,
+                         Super>;
   static constexpr int super_embed = super_spec::embed;
   static constexpr int super_depth = super_spec::depth;
   static constexpr int super_heads = super_spec::heads;

@@ -39,8 +39,8 @@ class supervised_step {
                     double lr, rng_engine& rng) {
     const int classes = net.shape().classes;
     if (labels.size() != static_cast<std::size_t>(images.batch))
-      throw std::invalid_argument(fmt::format("supervised_step: {} labels for {} images",
-                                              labels.size(), images.batch));
+      throw std::invalid_argument(
+          fmt::format("supervised_step: {} labels for {} images", labels.size(), images.batch));
     const auto n = labels.size() * static_cast<std::size_t>(classes);
     smoothed_one_hot<T>(labels, classes, options_.label_smoothing,
                         std::span<T>(targets_host_.data(), n));
@@ -50,9 +50,9 @@ class supervised_step {
     const double loss =
         cross_entropy<Backend>(logits, targets_.data(), images.batch, classes, dlogits_.data());
     if (!std::isfinite(loss))
-      throw std::runtime_error(fmt::format(
-          "training diverged: loss is {} at optimizer step {} (arch {})", loss,
-          optimizer.steps() + 1, to_string(a)));
+      throw std::runtime_error(
+          fmt::format("training diverged: loss is {} at optimizer step {} (arch {})", loss,
+                      optimizer.steps() + 1, to_string(a)));
     net.backward(dlogits_.data());
     if (options_.max_grad_norm > 0) clip_grad_norm(net.parameters(), options_.max_grad_norm);
     optimizer.step(lr);

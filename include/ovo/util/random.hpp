@@ -1,4 +1,5 @@
-// The library's random engine and the few portable draws built on it (same numbers on every platform).
+// The library's random engine and the few portable draws built on it (same numbers on every
+// platform).
 #pragma once
 
 #include <cmath>
@@ -18,7 +19,8 @@ inline std::size_t uniform_index(rng_engine& rng, std::size_t n) {
   if (n == 0) throw std::invalid_argument("uniform_index: empty range");
   const std::uint64_t limit = rng_engine::max() - (rng_engine::max() % n + 1) % n;
   std::uint64_t x;
-  do x = rng(); while (x > limit);
+  do x = rng();
+  while (x > limit);
   return static_cast<std::size_t>(x % n);
 }
 
@@ -37,7 +39,8 @@ inline double standard_normal(rng_engine& rng) {
 // A normal draw with the given std, redrawn until it lies within [-2 std, 2 std] (timm's init).
 inline double truncated_normal(rng_engine& rng, double stddev) {
   double x;
-  do x = standard_normal(rng); while (std::abs(x) > 2.0);
+  do x = standard_normal(rng);
+  while (std::abs(x) > 2.0);
   return x * stddev;
 }
 
