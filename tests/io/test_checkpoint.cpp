@@ -124,7 +124,15 @@ TEST_CASE("a checkpoint of another shape, layout or a damaged file is refused by
   ovo::io::write_file_atomically(truncated, std::span(bytes.data(), bytes.size() - 100));
   CHECK_THROWS_WITH(ovo::io::load_checkpoint(truncated, fresh), doctest::Contains("truncated"));
 
-  // An exported subnet is not a supernet checkpoint.
+  // A safetensors file of other origin, and an exported subnet, are not supernet checkpoints.
+  const auto plain = dir / "plain.safetensors";
+  ovo::io::safetensors other;
+  other.add<float>("w", {1}, std::vector<float>{1.0f});
+  other.save(plain);
+  CHECK_THROWS_WITH(ovo::io::load_checkpoint(plain, fresh),
+                    doctest::Contains("metadata field 'format' is missing"));
+  CHECK_THROWS_WITH(ovo::io::load_subnet<backend>(plain, 1),
+                    doctest::Contains("metadata field 'format' is missing"));
   const auto subnet = dir / "subnet.safetensors";
   ovo::io::export_subnet(subnet, a.net, space::smallest());
   CHECK_THROWS_WITH(ovo::io::load_checkpoint(subnet, fresh),

@@ -65,8 +65,8 @@ inline const std::string& required_metadata(const safetensors& file, const std::
                                             const std::filesystem::path& path) {
   const auto it = file.metadata.find(key);
   if (it == file.metadata.end())
-    throw std::runtime_error(
-        fmt::format("checkpoint '{}': metadata field '{}' is missing", path.string(), key));
+    throw std::runtime_error(fmt::format(
+        "'{}': metadata field '{}' is missing: not a file ovo wrote", path.string(), key));
   return it->second;
 }
 
