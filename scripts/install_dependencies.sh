@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, everything ovo's build, tests, examples and benchmarks use.
 set -euo pipefail
-packages=(cmake g++ make libeigen3-dev libfmt-dev doctest-dev nlohmann-json3-dev)
-if [ "${1:-}" = "--benchmarks" ]; then
-  # PyTorch for the baselines, on OpenBLAS (pthread build); ovo's products on OpenBLAS's OpenMP build.
-  packages+=(python3-torch libopenblas0-pthread libopenblas-openmp-dev)
-fi
+# Usage: install_dependencies.sh [--benchmarks] [--fashion-mnist]
+packages=(cmake g++ make pkg-config libeigen3-dev libfmt-dev doctest-dev nlohmann-json3-dev
+  libcli11-dev zlib1g-dev libturbojpeg0-dev)
+for option in "$@"; do
+  case "$option" in
+    # PyTorch for the baselines, on OpenBLAS (pthread build); ovo's products on OpenBLAS's OpenMP
+    # build.
+    --benchmarks) packages+=(python3-torch libopenblas0-pthread libopenblas-openmp-dev) ;;
+    # The data of the main job, under /usr/share/datasets/fashion-mnist.
+    --fashion-mnist) packages+=(dataset-fashion-mnist) ;;
+    *) echo "install_dependencies.sh: unknown option $option" >&2; exit 2 ;;
+  esac
+done
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

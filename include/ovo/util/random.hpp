@@ -44,6 +44,19 @@ inline double truncated_normal(rng_engine& rng, double stddev) {
   return x * stddev;
 }
 
+// A seed for one purpose and position (epoch, sample, step...) derived from a run's seed by
+// splitmix64 rounds: streams for different positions are independent of the order they are used in.
+inline std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t a, std::uint64_t b = 0,
+                                 std::uint64_t c = 0) {
+  auto mix = [](std::uint64_t x) {
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+  };
+  return mix(mix(mix(mix(seed) ^ a) ^ b) ^ c);
+}
+
 inline std::string engine_state(const rng_engine& rng) {
   std::ostringstream out;
   out << rng;
