@@ -28,7 +28,7 @@ TEST_CASE("AutoFormer presets hold the dims of methods.md") {
   CHECK(b::depth_choices == std::array{14, 15, 16});
   CHECK(ovo::autoformer_tiny_cifar100::shape().tokens() == 65);
   CHECK(ovo::autoformer_tiny::shape().tokens() == 197);
-  CHECK(ovo::fashion_mnist_space::shape().tokens() == 50);
+  CHECK(ovo::fashion_mnist_space::shape().tokens() == 17);
 }
 
 TEST_CASE("space size: sum over depths of |embed| * (|heads| * |mlp|)^depth") {

@@ -144,6 +144,6 @@ TEST_CASE("a NaN loss stops the step with a message and leaves the weights as th
   a.images[5] = std::numeric_limits<float>::quiet_NaN();
   const auto before = a.weights();
   CHECK_THROWS_WITH(a.train(1),
-                    doctest::Contains("training diverged: loss is nan at optimizer step 1"));
+                    doctest::Contains("training diverged: cross-entropy loss is nan at optimizer step 1"));
   CHECK(a.weights() == before);
 }

@@ -231,7 +231,7 @@ class vit_supernet {
     const double rate =
         shape_.depth > 1 ? drop_path_rate * index / (shape_.depth - 1) : drop_path_rate;
     for (auto slot : {blk.keep_attn, blk.keep_mlp}) {
-      if (drop_path_active_)
+      if (drop_path_active_ && rng != nullptr)
         for (auto& k : keep_host_) k = uniform_unit(*rng) < rate ? T(0) : T(1.0 / (1.0 - rate));
       Backend::copy_from_host(keep_host_, ws_[slot]);
     }

@@ -1,0 +1,92 @@
+// The evaluated archs of a search and its result, with the JSON of the report's search history.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "ovo/space/arch.hpp"
+
+namespace ovo {
+
+// Where a candidate came from.
+inline constexpr std::array<std::string_view, 4> candidate_origins{"initial", "mutation",
+                                                                   "crossover", "random"};
+
+struct candidate {
+  arch architecture;
+  double fitness = 0;
+  std::uint64_t params = 0;
+  double flops = 0;  // multiply-accumulates of one image's forward pass (see cost_constraint)
+  int generation = 0;
+  std::string origin;  // one of candidate_origins
+
+  friend bool operator==(const candidate&, const candidate&) = default;
+};
+
+inline void to_json(nlohmann::json& j, const candidate& c) {
+  j = nlohmann::json{{"arch", c.architecture}, {"fitness", c.fitness},       {"params", c.params},
+                     {"flops", c.flops},       {"generation", c.generation}, {"origin", c.origin}};
+}
+
+inline void from_json(const nlohmann::json& j, candidate& c) {
+  try {
+    j.at("arch").get_to(c.architecture);
+    j.at("fitness").get_to(c.fitness);
+    j.at("params").get_to(c.params);
+    j.at("flops").get_to(c.flops);
+    j.at("generation").get_to(c.generation);
+    j.at("origin").get_to(c.origin);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(fmt::format("candidate JSON: {} in {}", e.what(), j.dump()));
+  }
+  if (std::find(candidate_origins.begin(), candidate_origins.end(), c.origin) ==
+      candidate_origins.end())
+    throw std::invalid_argument(fmt::format("candidate JSON: origin '{}', expected one of {}",
+                                            c.origin, candidate_origins));
+}
+
+struct search_result {
+  candidate best;                  // the highest fitness; the first evaluated among equals
+  std::vector<candidate> history;  // every evaluated candidate, in evaluation order
+  // Entry g: the best fitness among the candidates of generations 0..g.
+  std::vector<double> best_fitness_per_generation;
+  std::vector<candidate> pareto;  // pareto_front(history): fitness against params
+
+  friend bool operator==(const search_result&, const search_result&) = default;
+};
+
+inline void to_json(nlohmann::json& j, const search_result& r) {
+  j = nlohmann::json{{"best", r.best},
+                     {"history", r.history},
+                     {"best_fitness_per_generation", r.best_fitness_per_generation},
+                     {"pareto", r.pareto}};
+}
+
+inline void from_json(const nlohmann::json& j, search_result& r) {
+  try {
+    j.at("best").get_to(r.best);
+    j.at("history").get_to(r.history);
+    j.at("best_fitness_per_generation").get_to(r.best_fitness_per_generation);
+    j.at("pareto").get_to(r.pareto);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(fmt::format("search result JSON: {}", e.what()));
+  }
+}
+
+// Called after each generation of a search with the best candidate so far and the number of
+// candidates evaluated so far.
+using search_progress =
+    std::function<void(int generation, const candidate& best, std::size_t evaluated)>;
+
+}  // namespace ovo

@@ -1,0 +1,195 @@
+// Evolutionary search over a space under a cost constraint (AutoFormer's, which OVO uses).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "ovo/search/candidate.hpp"
+#include "ovo/search/constraint.hpp"
+#include "ovo/search/random_search.hpp"
+#include "ovo/space/arch.hpp"
+#include "ovo/util/random.hpp"
+
+namespace ovo {
+
+struct evolution_options {
+  int population = 50;       // candidates per generation
+  int generations = 20;      // generations evaluated, the initial population included
+  int parents = 10;          // the top candidates that mutation and crossover draw from
+  int mutations = 25;        // children by mutation per generation
+  int crossovers = 25;       // children by crossover per generation
+  double depth_prob = 0.4;   // pd: probability of redrawing the depth, and the embed dim
+  double mutate_prob = 0.2;  // pm: probability of redrawing each layer's mlp ratio, and its heads
+  std::uint64_t seed = 0;
+  int max_attempts = 1000;  // draws per needed candidate before giving it up
+
+  // Throws unless the counts and probabilities are usable together.
+  void validate() const {
+    if (population < 1 || generations < 1 || parents < 1 || mutations < 0 || crossovers < 0 ||
+        max_attempts < 1)
+      throw std::invalid_argument(fmt::format(
+          "evolution_options: population = {}, generations = {}, parents = {}, max_attempts = {} "
+          "expected at least 1 and mutations = {}, crossovers = {} at least 0",
+          population, generations, parents, max_attempts, mutations, crossovers));
+    if (mutations + crossovers > population)
+      throw std::invalid_argument(fmt::format(
+          "evolution_options: mutations + crossovers = {} + {}, expected at most population = {}",
+          mutations, crossovers, population));
+    if (!(depth_prob >= 0 && depth_prob <= 1) || !(mutate_prob >= 0 && mutate_prob <= 1))
+      throw std::invalid_argument(fmt::format(
+          "evolution_options: depth_prob = {} and mutate_prob = {}, expected both in [0, 1]",
+          depth_prob, mutate_prob));
+  }
+};
+
+// A mutation of `parent`, as AutoFormer draws it: with probability depth_prob a new depth (growing
+// appends layers of random heads and mlp ratio, shrinking drops the last layers); then each layer's
+// mlp ratio and, in a second pass, each layer's heads redrawn with probability mutate_prob; last,
+// the embed dim redrawn with probability depth_prob. A redraw picks any choice, the current one
+// included.
+template <class Space>
+arch mutate(const arch& parent, double depth_prob, double mutate_prob, rng_engine& rng) {
+  auto draw = [&rng](const auto& choices) { return choices[uniform_index(rng, choices.size())]; };
+  arch child = parent;
+  if (uniform_unit(rng) < depth_prob) {
+    const int depth = draw(Space::depth_choices);
+    for (int i = child.depth; i < depth; ++i) {
+      child.heads.push_back(draw(Space::head_choices));
+      child.mlp_ratio.push_back(draw(Space::mlp_ratio_choices));
+    }
+    child.depth = depth;
+    child.heads.resize(static_cast<std::size_t>(depth));
+    child.mlp_ratio.resize(static_cast<std::size_t>(depth));
+  }
+  for (auto& ratio : child.mlp_ratio)
+    if (uniform_unit(rng) < mutate_prob) ratio = draw(Space::mlp_ratio_choices);
+  for (auto& heads : child.heads)
+    if (uniform_unit(rng) < mutate_prob) heads = draw(Space::head_choices);
+  if (uniform_unit(rng) < depth_prob) child.embed = draw(Space::embed_choices);
+  return child;
+}
+
+// A crossover of two parents of equal depth: the embed dim and each layer's heads and mlp ratio
+// from either parent with probability 1/2 each.
+inline arch crossover(const arch& first, const arch& second, rng_engine& rng) {
+  const auto depth = static_cast<std::size_t>(first.depth);
+  if (first.depth != second.depth || first.heads.size() != depth || second.heads.size() != depth ||
+      first.mlp_ratio.size() != depth || second.mlp_ratio.size() != depth)
+    throw std::invalid_argument(
+        fmt::format("crossover: expected two parents of equal depth, got {} and {}",
+                    to_string(first), to_string(second)));
+  auto from_second = [&rng] { return uniform_index(rng, 2) == 1; };
+  arch child = first;
+  if (from_second()) child.embed = second.embed;
+  for (std::size_t i = 0; i < depth; ++i) {
+    if (from_second()) child.heads[i] = second.heads[i];
+    if (from_second()) child.mlp_ratio[i] = second.mlp_ratio[i];
+  }
+  return child;
+}
+
+namespace detail {
+
+// The `count` fittest candidates; among equals, the first evaluated.
+inline std::vector<arch> fittest(const std::vector<candidate>& history, int count) {
+  std::vector<std::size_t> order(history.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return history[a].fitness > history[b].fitness;
+  });
+  order.resize(std::min(order.size(), static_cast<std::size_t>(count)));
+  std::vector<arch> out;
+  for (std::size_t i : order) out.push_back(history[i].architecture);
+  return out;
+}
+
+// For each parent, the other parents of its depth: the partners crossover may pair it with.
+inline std::vector<std::vector<std::size_t>> same_depth_partners(const std::vector<arch>& parents) {
+  std::vector<std::vector<std::size_t>> partners(parents.size());
+  for (std::size_t i = 0; i < parents.size(); ++i)
+    for (std::size_t j = 0; j < parents.size(); ++j)
+      if (i != j && parents[i].depth == parents[j].depth) partners[i].push_back(j);
+  return partners;
+}
+
+}  // namespace detail
+
+// Evolutionary search (methods.md section 4, AutoFormer's evolution.py). Generation 0 is
+// `population` random legal candidates ("initial"). Each later generation takes as parents the
+// `parents` fittest candidates evaluated so far (all generations, as AutoFormer's top-k keeps
+// them), then adds `mutations` children by mutating random parents, `crossovers` children by
+// crossing random pairs of distinct parents of equal depth, and random legal candidates ("random")
+// up to `population` new ones. Legal: in the space, admitted by the constraint (costs on
+// Space::shape()), and never evaluated before in this search; every legal candidate is evaluated
+// once, when drawn. Each needed candidate gets `max_attempts` draws: mutation, crossover or top-up
+// stops for the generation at the first one given up. Throws if generation 0 finds no legal arch;
+// ends early if a later generation finds none (the admitted part of the space is used up), so
+// best_fitness_per_generation has one entry per generation run. All randomness comes from one
+// rng_engine seeded with options.seed: the same seed gives the same search.
+template <class Space, class Fitness>
+requires arch_fitness<std::remove_reference_t<Fitness>> search_result
+evolutionary_search(Fitness&& fitness, const cost_constraint& constraint,
+                    const evolution_options& options = {}, const search_progress& progress = {}) {
+  options.validate();
+  constraint.validate();
+  rng_engine rng(options.seed);
+  detail::candidate_pool<Space, std::remove_reference_t<Fitness>> pool(fitness, constraint);
+  const auto population = static_cast<std::size_t>(options.population);
+  std::vector<double> best_per_generation;
+
+  // Offers children from `make` until `count` are legal or one is given up.
+  auto breed = [&](int count, int generation, const char* origin, auto make) {
+    for (int i = 0; i < count; ++i) {
+      bool found = false;
+      for (int attempt = 0; attempt < options.max_attempts && !found; ++attempt)
+        found = pool.offer(make(), generation, origin);
+      if (!found) return;
+    }
+  };
+  auto top_up = [&](std::size_t generation_start, int generation, const char* origin) {
+    while (pool.history().size() - generation_start < population)
+      if (!pool.offer_random(rng, generation, origin, options.max_attempts)) return;
+  };
+
+  for (int generation = 0; generation < options.generations; ++generation) {
+    const std::size_t start = pool.history().size();
+    if (generation == 0) {
+      top_up(start, generation, "initial");
+      if (pool.empty())
+        throw detail::no_admitted_arch<Space>("evolutionary_search", constraint,
+                                              options.max_attempts);
+    } else {
+      const auto parents = detail::fittest(pool.history(), options.parents);
+      breed(options.mutations, generation, "mutation", [&] {
+        const auto& parent = parents[uniform_index(rng, parents.size())];
+        return mutate<Space>(parent, options.depth_prob, options.mutate_prob, rng);
+      });
+      const auto partners = detail::same_depth_partners(parents);
+      std::vector<std::size_t> pairable;
+      for (std::size_t i = 0; i < parents.size(); ++i)
+        if (!partners[i].empty()) pairable.push_back(i);
+      if (!pairable.empty())
+        breed(options.crossovers, generation, "crossover", [&] {
+          const std::size_t first = pairable[uniform_index(rng, pairable.size())];
+          const auto& mates = partners[first];
+          return crossover(parents[first], parents[mates[uniform_index(rng, mates.size())]], rng);
+        });
+      top_up(start, generation, "random");
+      if (pool.history().size() == start) break;
+    }
+    best_per_generation.push_back(pool.best().fitness);
+    if (progress) progress(generation, pool.best(), pool.history().size());
+  }
+  return std::move(pool).result(std::move(best_per_generation));
+}
+
+}  // namespace ovo

@@ -1,0 +1,138 @@
+// Random search, the baseline of the evolutionary search, and the candidate pool both build on.
+#pragma once
+
+#include <cmath>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "ovo/cost/vit_cost.hpp"
+#include "ovo/search/candidate.hpp"
+#include "ovo/search/constraint.hpp"
+#include "ovo/search/pareto.hpp"
+#include "ovo/space/arch.hpp"
+#include "ovo/space/vit_shape.hpp"
+#include "ovo/util/random.hpp"
+
+namespace ovo {
+
+// A fitness: higher is better, e.g. the top-1 of a subnet on a held-out split.
+template <class F>
+concept arch_fitness =
+    std::invocable<F&, const arch&> && std::convertible_to < std::invoke_result_t<F&, const arch&>,
+double > ;
+
+namespace detail {
+
+// The record of one search. An arch is legal when it is in the space, meets the constraint (costs
+// on Space::shape()) and was not offered before; each legal arch is evaluated once, on offer.
+template <class Space, class Fitness>
+class candidate_pool {
+ public:
+  candidate_pool(Fitness& fitness, const cost_constraint& constraint)
+      : fitness_(fitness), constraint_(constraint), shape_(Space::shape()) {}
+
+  // Evaluates and records `a` if it is legal; returns whether it was.
+  bool offer(arch a, int generation, const char* origin) {
+    if (!Space::contains(a) || seen_.contains(a)) return false;
+    const auto params = static_cast<std::uint64_t>(count_params(a, shape_));
+    const auto flops = static_cast<double>(count_macs(a, shape_));
+    if (!constraint_.admits_costs(static_cast<double>(params), flops)) return false;
+    const double fitness = static_cast<double>(std::invoke(fitness_, std::as_const(a)));
+    if (std::isnan(fitness))
+      throw std::invalid_argument(
+          fmt::format("search: the fitness of {} is NaN, expected a number", to_string(a)));
+    seen_.insert(a);
+    history_.push_back(candidate{std::move(a), fitness, params, flops, generation, origin});
+    if (history_.size() == 1 || fitness > history_[best_].fitness) best_ = history_.size() - 1;
+    return true;
+  }
+
+  // Draws archs from the space until one is legal; false after `max_attempts` draws without one.
+  bool offer_random(rng_engine& rng, int generation, const char* origin, int max_attempts) {
+    for (int attempt = 0; attempt < max_attempts; ++attempt)
+      if (offer(Space::sample(rng), generation, origin)) return true;
+    return false;
+  }
+
+  const std::vector<candidate>& history() const { return history_; }
+  bool empty() const { return history_.empty(); }
+  const candidate& best() const { return history_.at(best_); }
+
+  search_result result(std::vector<double> best_fitness_per_generation) && {
+    search_result r;
+    r.best = best();
+    r.pareto = pareto_front(history_);
+    r.history = std::move(history_);
+    r.best_fitness_per_generation = std::move(best_fitness_per_generation);
+    return r;
+  }
+
+ private:
+  Fitness& fitness_;
+  cost_constraint constraint_;
+  vit_shape shape_;
+  std::set<arch> seen_;
+  std::vector<candidate> history_;
+  std::size_t best_ = 0;
+};
+
+// The error of a search whose random draws found no arch that meets the constraint.
+template <class Space>
+std::invalid_argument no_admitted_arch(const char* search, const cost_constraint& constraint,
+                                       int max_attempts) {
+  const auto shape = Space::shape();
+  auto costs = [&](const arch& a) {
+    return fmt::format("{} params and {} FLOPs",
+                       detail::format_cost(static_cast<double>(count_params(a, shape))),
+                       detail::format_cost(static_cast<double>(count_macs(a, shape))));
+  };
+  return std::invalid_argument(fmt::format(
+      "{}: no arch of the space met the constraint ({}) in {} random draws; expected a "
+      "constraint that admits part of the space: its smallest arch has {}, its largest {}",
+      search, constraint.describe(), max_attempts, costs(Space::smallest()),
+      costs(Space::largest())));
+}
+
+}  // namespace detail
+
+// Evaluates `samples` legal archs drawn uniformly from the space (the baseline of
+// evolutionary_search, in the same format). Every sample is a generation of its own: candidate i
+// has generation i and origin "random", best_fitness_per_generation[i] is the best fitness of the
+// first i + 1 samples, and `progress` is called after each sample. A sample is given up after
+// `max_attempts` draws without a legal arch: with none found yet this throws, otherwise the search
+// ends early (the admitted part of the space is used up).
+template <class Space, class Fitness>
+requires arch_fitness<std::remove_reference_t<Fitness>> search_result
+random_search(Fitness&& fitness, const cost_constraint& constraint, int samples, std::uint64_t seed,
+              const search_progress& progress = {}, int max_attempts = 1000) {
+  constraint.validate();
+  if (samples < 1 || max_attempts < 1)
+    throw std::invalid_argument(
+        fmt::format("random_search: samples = {} and max_attempts = {}, expected both at least 1",
+                    samples, max_attempts));
+  rng_engine rng(seed);
+  detail::candidate_pool<Space, std::remove_reference_t<Fitness>> pool(fitness, constraint);
+  std::vector<double> best_per_sample;
+  for (int i = 0; i < samples; ++i) {
+    if (!pool.offer_random(rng, i, "random", max_attempts)) {
+      if (pool.empty())
+        throw detail::no_admitted_arch<Space>("random_search", constraint, max_attempts);
+      break;
+    }
+    best_per_sample.push_back(pool.best().fitness);
+    if (progress) progress(i, pool.best(), pool.history().size());
+  }
+  return std::move(pool).result(std::move(best_per_sample));
+}
+
+}  // namespace ovo

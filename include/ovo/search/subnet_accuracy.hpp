@@ -1,0 +1,111 @@
+// Top-1 accuracy of a subnet with the supernet's inherited weights: the forward runs on prefix
+// views of the shared weights, so a candidate is evaluated without copying any of them.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <stdexcept>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "ovo/nn/vit_supernet.hpp"
+#include "ovo/space/arch.hpp"
+
+namespace ovo {
+
+// The correct top-1 predictions among `images.batch` rows of logits.
+template <class Backend, class Layout>
+std::size_t count_correct(vit_supernet<Backend, Layout>& net, const arch& a,
+                          const image_batch<typename Backend::scalar>& images,
+                          std::span<const int> labels) {
+  using T = typename Backend::scalar;
+  if (labels.size() != static_cast<std::size_t>(images.batch))
+    throw std::invalid_argument(
+        fmt::format("count_correct: {} labels for {} images", labels.size(), images.batch));
+  const int classes = net.shape().classes;
+  std::vector<T> logits(static_cast<std::size_t>(images.batch) * classes);
+  Backend::copy_to_host(net.forward(images, a), logits);
+  std::size_t correct = 0;
+  for (std::size_t r = 0; r < labels.size(); ++r) {
+    const T* row = logits.data() + r * static_cast<std::size_t>(classes);
+    int best = 0;
+    for (int c = 1; c < classes; ++c)
+      if (row[c] > row[best]) best = c;
+    correct += best == labels[r];
+  }
+  return correct;
+}
+
+// An evaluation set held in back-end memory, in batches of at most the supernet's batch: built
+// once from the loader's host batches, then scored for every candidate of a search.
+template <class Backend>
+class evaluation_set {
+ public:
+  using T = typename Backend::scalar;
+
+  // Batch: host images [size, c, h, w] and labels, as the data loader yields them.
+  template <class Batch>
+  void add(const Batch& batch) {
+    std::vector<T> host(batch.images.begin(), batch.images.end());
+    auto& stored = batches_.emplace_back();
+    stored.images = typename Backend::template buffer<T>(host.size());
+    Backend::copy_from_host(std::span<const T>(host), stored.images.data());
+    stored.labels = batch.labels;
+    stored.view = {nullptr, batch.size, batch.channels, batch.height, batch.width};
+    images_ += static_cast<std::size_t>(batch.size);
+  }
+  // Every batch of a loader's epoch 0.
+  template <class Loader>
+  static evaluation_set from_loader(Loader& loader) {
+    evaluation_set set;
+    loader.start(0);
+    while (auto batch = loader.next()) set.add(*batch);
+    return set;
+  }
+
+  std::size_t images() const { return images_; }
+
+  // The fraction of correct top-1 predictions of `a` over the whole set.
+  template <class Layout>
+  double top1(vit_supernet<Backend, Layout>& net, const arch& a) const {
+    if (images_ == 0) throw std::logic_error("evaluation_set::top1 on an empty set");
+    std::size_t correct = 0;
+    for (const auto& b : batches_) {
+      auto view = b.view;
+      view.data = b.images.data();
+      correct += count_correct(net, a, view, b.labels);
+    }
+    return static_cast<double>(correct) / static_cast<double>(images_);
+  }
+
+ private:
+  struct stored_batch {
+    typename Backend::template buffer<T> images;
+    std::vector<int> labels;
+    image_batch<T> view;
+  };
+  std::vector<stored_batch> batches_;
+  std::size_t images_ = 0;
+};
+
+// The top-1 of `a` over one pass of a loader (data too large to hold, e.g. ImageNet folders).
+template <class Backend, class Layout, class Loader>
+double streamed_top1(vit_supernet<Backend, Layout>& net, const arch& a, Loader& loader) {
+  using T = typename Backend::scalar;
+  std::size_t correct = 0, seen = 0;
+  loader.start(0);
+  while (auto batch = loader.next()) {
+    std::vector<T> host(batch->images.begin(), batch->images.end());
+    typename Backend::template buffer<T> images(host.size());
+    Backend::copy_from_host(std::span<const T>(host), images.data());
+    correct += count_correct(
+        net, a, {images.data(), batch->size, batch->channels, batch->height, batch->width},
+        batch->labels);
+    seen += static_cast<std::size_t>(batch->size);
+  }
+  if (seen == 0) throw std::logic_error("streamed_top1: the loader yielded no image");
+  return static_cast<double>(correct) / static_cast<double>(seen);
+}
+
+}  // namespace ovo

@@ -1,0 +1,251 @@
+// The supernet training loop: batches from a loader, subnets from a sampler, the matching step,
+// a cosine schedule, periodic checkpoints, and a resume that continues exactly where a run stopped.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "ovo/io/checkpoint.hpp"
+#include "ovo/nn/vit_supernet.hpp"
+#include "ovo/optim/adamw.hpp"
+#include "ovo/optim/schedule.hpp"
+#include "ovo/sample/arch_sampler.hpp"
+#include "ovo/train/distillation_step.hpp"
+#include "ovo/train/supervised_step.hpp"
+#include "ovo/util/random.hpp"
+
+namespace ovo {
+
+struct trainer_options {
+  long total_steps = 1000;  // optimizer steps of the whole run
+  double lr = 5e-4, min_lr = 1e-5, warmup_start_lr = 1e-6;
+  long warmup_steps = 0;
+  double weight_decay = 0.05;
+  double drop_path = 0.1;  // rate of the last block, rising linearly with depth
+  sampler_options sampler;
+  // alpha and temperature of the students (ovo, sandwich), clipping and label smoothing for all.
+  distillation_options distillation;
+  std::filesystem::path checkpoint_path;  // empty: no checkpoints
+  long checkpoint_every = 0;              // 0: only at the end
+  long log_every = 50;
+  std::uint64_t seed = 0;
+};
+
+// Means over one logging interval.
+struct training_record {
+  long step = 0;  // optimizer steps done at the end of the interval
+  long epoch = 0;
+  double lr = 0;
+  double loss = 0;          // the students' loss (uniform: the one subnet's CE)
+  double teacher_loss = 0;  // 0 without a teacher
+  double kl = 0;            // 0 without a teacher
+  double images_per_second = 0;
+  double data_wait_fraction = 0;  // share of the interval spent waiting for the loader
+};
+
+inline void to_json(nlohmann::json& j, const training_record& r) {
+  j = {{"step", r.step},
+       {"epoch", r.epoch},
+       {"lr", r.lr},
+       {"loss", r.loss},
+       {"teacher_loss", r.teacher_loss},
+       {"kl", r.kl},
+       {"images_per_second", r.images_per_second},
+       {"data_wait_fraction", r.data_wait_fraction}};
+}
+inline void from_json(const nlohmann::json& j, training_record& r) {
+  r.step = j.at("step");
+  r.epoch = j.at("epoch");
+  r.lr = j.at("lr");
+  r.loss = j.at("loss");
+  r.teacher_loss = j.at("teacher_loss");
+  r.kl = j.at("kl");
+  r.images_per_second = j.at("images_per_second");
+  r.data_wait_fraction = j.at("data_wait_fraction");
+}
+
+// Step s trains on batch s % batches_per_epoch of epoch s / batches_per_epoch and draws its
+// subnets and drop-path from an engine seeded by (seed, s): the run is a function of the seed and
+// the step count, so a run resumed from any checkpoint ends with the weights of an uninterrupted
+// one. Loader: batches_per_epoch(), start(epoch, first_batch), next() -> optional batch with host
+// images [b, c, h, w], soft targets [b, classes] and size, and wait_seconds().
+template <class Space, class Backend, class Layout, class Loader>
+class supernet_trainer {
+ public:
+  using T = typename Backend::scalar;
+  using progress = std::function<void(const training_record&, long total_steps)>;
+
+  supernet_trainer(vit_supernet<Backend, Layout>& net, Loader& loader, trainer_options options)
+      : net_(net),
+        loader_(loader),
+        options_(std::move(options)),
+        optimizer_(net.parameters(), {.lr = options_.lr, .weight_decay = options_.weight_decay}),
+        supervised_(net, {.label_smoothing = options_.distillation.label_smoothing,
+                          .max_grad_norm = options_.distillation.max_grad_norm}),
+        distillation_(net, options_.distillation),
+        images_(static_cast<std::size_t>(net.max_batch()) * net.shape().channels *
+                net.shape().image_size * net.shape().image_size),
+        schedule_{.base_lr = options_.lr,
+                  .min_lr = options_.min_lr,
+                  .warmup_steps = options_.warmup_steps,
+                  .total_steps = options_.total_steps,
+                  .warmup_start_lr = options_.warmup_start_lr} {
+    if (options_.total_steps < 1)
+      throw std::invalid_argument("trainer_options: total_steps must be positive");
+    if (loader_.batches_per_epoch() == 0)
+      throw std::invalid_argument("supernet_trainer: the loader yields no batch per epoch");
+    net_.drop_path_rate = options_.drop_path;
+  }
+
+  adamw<Backend>& optimizer() { return optimizer_; }
+  long step() const { return optimizer_.steps(); }
+  const std::vector<training_record>& history() const { return history_; }
+  const trainer_options& options() const { return options_; }
+
+  // Loads the checkpoint at options.checkpoint_path when one exists; returns whether it did.
+  // Throws when it belongs to a run with another seed or sampling strategy.
+  bool resume() {
+    const auto& path = options_.checkpoint_path;
+    if (path.empty() || !std::filesystem::exists(path)) return false;
+    // Check the run's identity before touching the weights.
+    const auto metadata = io::safetensors::load(path).metadata;
+    for (const auto& [key, expected] : identity()) {
+      const auto it = metadata.find(key);
+      if (it == metadata.end() || it->second != expected)
+        throw std::runtime_error(fmt::format(
+            "{}: checkpoint field '{}' is '{}', this run expects '{}'", path.string(), key,
+            it == metadata.end() ? "(missing)" : it->second, expected));
+    }
+    rng_engine unused;
+    const auto fields = io::load_checkpoint(path, net_, &optimizer_, &unused);
+    history_ = nlohmann::json::parse(fields.at("trainer.history"))
+                   .template get<std::vector<training_record>>();
+    const auto sums = nlohmann::json::parse(fields.at("trainer.interval"));
+    interval_ = {sums.at(0), sums.at(1), sums.at(2), sums.at(3), sums.at(4), sums.at(5)};
+    return true;
+  }
+
+  void save_checkpoint() const {
+    if (options_.checkpoint_path.empty()) return;
+    auto fields = identity();
+    fields["trainer.history"] = nlohmann::json(history_).dump();
+    // The open logging interval, so that a resumed run logs the same means.
+    fields["trainer.interval"] = nlohmann::json::array({interval_.steps, interval_.images,
+                                                        interval_.lr, interval_.loss,
+                                                        interval_.teacher_loss, interval_.kl})
+                                     .dump();
+    io::save_checkpoint(options_.checkpoint_path, net_, optimizer_, rng_engine(options_.seed),
+                        fields);
+  }
+
+  // Trains from the current step to total_steps (or stop_at, when smaller).
+  void train(const progress& on_log = {}, std::optional<long> stop_at = std::nullopt) {
+    const long end = std::min(options_.total_steps, stop_at.value_or(options_.total_steps));
+    const long per_epoch = static_cast<long>(loader_.batches_per_epoch());
+    auto clock_start = std::chrono::steady_clock::now();
+    double wait_start = loader_.wait_seconds();
+    long started_epoch = -1;
+    while (step() < end) {
+      const long s = step(), epoch = s / per_epoch;
+      if (epoch != started_epoch) {
+        loader_.start(static_cast<std::uint64_t>(epoch), static_cast<std::size_t>(s % per_epoch));
+        started_epoch = epoch;
+      }
+      auto batch = loader_.next();
+      if (!batch)
+        throw std::logic_error(fmt::format("loader ended epoch {} before batch {} of {}", epoch,
+                                           s % per_epoch, per_epoch));
+      train_step(*batch, s);
+      const long done = step();
+      const bool last = done == end;
+      if (options_.log_every > 0 &&
+          (done % options_.log_every == 0 || done == options_.total_steps)) {
+        const auto now = std::chrono::steady_clock::now();
+        const double seconds = std::chrono::duration<double>(now - clock_start).count();
+        const double waited = loader_.wait_seconds() - wait_start;
+        history_.push_back(close_interval(done, epoch, seconds, waited));
+        if (on_log) on_log(history_.back(), options_.total_steps);
+        clock_start = now;
+        wait_start = loader_.wait_seconds();
+      }
+      if (options_.checkpoint_every > 0 && done % options_.checkpoint_every == 0 && !last)
+        save_checkpoint();
+    }
+    save_checkpoint();
+  }
+
+ private:
+  struct interval_sums {
+    long steps = 0, images = 0;
+    double lr = 0, loss = 0, teacher_loss = 0, kl = 0;
+  };
+
+  std::map<std::string, std::string> identity() const {
+    return {{"trainer.seed", std::to_string(options_.seed)},
+            {"trainer.sampling", to_string(options_.sampler.strategy)}};
+  }
+
+  template <class Batch>
+  void train_step(const Batch& batch, long s) {
+    rng_engine rng(derive_seed(options_.seed, static_cast<std::uint64_t>(s), 0x5354'4550));
+    const auto archs = draw_step_archs<Space>(options_.sampler, rng);
+    for (std::size_t i = 0; i < batch.images.size(); ++i) host_images_[i] = T(batch.images[i]);
+    Backend::copy_from_host(std::span<const T>(host_images_.data(), batch.images.size()),
+                            images_.data());
+    const image_batch<T> images{images_.data(), batch.size, batch.channels, batch.height,
+                                batch.width};
+    const std::span<const float> targets(batch.targets);
+    const double lr = schedule_(s);
+    if (archs.teacher) {
+      const auto losses = distillation_(net_, optimizer_, images, targets, *archs.teacher,
+                                        archs.students, lr, rng);
+      interval_.loss += losses.student;
+      interval_.teacher_loss += losses.teacher;
+      interval_.kl += losses.kl;
+    } else {
+      interval_.loss += supervised_(net_, optimizer_, images, targets, archs.students.front(), lr,
+                                    rng);
+    }
+    interval_.lr += lr;
+    interval_.steps += 1;
+    interval_.images += batch.size;
+  }
+
+  training_record close_interval(long done, long epoch, double seconds, double waited) {
+    const double n = static_cast<double>(interval_.steps);
+    training_record r{.step = done,
+                      .epoch = epoch,
+                      .lr = interval_.lr / n,
+                      .loss = interval_.loss / n,
+                      .teacher_loss = interval_.teacher_loss / n,
+                      .kl = interval_.kl / n,
+                      .images_per_second = static_cast<double>(interval_.images) / seconds,
+                      .data_wait_fraction = seconds > 0 ? waited / seconds : 0.0};
+    interval_ = {};
+    return r;
+  }
+
+  vit_supernet<Backend, Layout>& net_;
+  Loader& loader_;
+  trainer_options options_;
+  adamw<Backend> optimizer_;
+  supervised_step<Backend, Layout> supervised_;
+  distillation_step<Backend, Layout> distillation_;
+  typename Backend::template buffer<T> images_;
+  std::vector<T> host_images_ = std::vector<T>(images_.size());
+  cosine_schedule schedule_;
+  std::vector<training_record> history_;
+  interval_sums interval_;
+};
+
+}  // namespace ovo

@@ -1,0 +1,162 @@
+// Training steps: OVO's and the sandwich rule's gradients against finite differences, samplers.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <vector>
+
+#include <ovo/ovo.hpp>
+
+#include "../support.hpp"
+
+namespace {
+
+using backend = ovo::cpu<double>;
+using ovo::test::random_vector;
+using ovo::test::tiny_space;
+using net_type = ovo::vit_supernet<backend, ovo::qkv_blocked>;
+
+// The loss the distillation step minimises, with the teacher's logits held fixed (detached):
+// CE_t + sum over students of (1 - a) CE_s + a T^2 KL(teacher || student).
+double distillation_objective(net_type& net, const ovo::image_batch<double>& x,
+                              const std::vector<double>& targets, const ovo::arch& teacher,
+                              const std::vector<ovo::arch>& students,
+                              const std::vector<double>& fixed_teacher_logits, double alpha,
+                              double temperature) {
+  const int classes = net.shape().classes;
+  std::vector<double> probs(targets.size());
+  double total = ovo::cross_entropy<backend>(net.forward(x, teacher), targets.data(), x.batch,
+                                             classes, nullptr);
+  for (const auto& s : students) {
+    const double* logits = net.forward(x, s);
+    total += (1 - alpha) * ovo::cross_entropy<backend>(logits, targets.data(), x.batch, classes,
+                                                       nullptr);
+    total += alpha * ovo::distillation_kl<backend>(logits, fixed_teacher_logits.data(), x.batch,
+                                                   classes, temperature, probs.data(), nullptr);
+  }
+  return total;
+}
+
+}  // namespace
+
+TEST_CASE("distillation step: the accumulated gradient is that of teacher CE + student CE/KL") {
+  const int batch = 3, classes = tiny_space::num_classes;
+  net_type net(tiny_space::shape(), batch);
+  ovo::rng_engine rng(21);
+  net.initialize(rng);
+  auto images = random_vector(batch * 2 * 8 * 8, 22);
+  const ovo::image_batch<double> x{images.data(), batch, 2, 8, 8};
+  std::vector<float> soft(batch * classes);
+  for (auto& v : soft) v = static_cast<float>(ovo::uniform_unit(rng) + 0.1);
+  for (int r = 0; r < batch; ++r) {  // rows of a distribution
+    float sum = 0;
+    for (int c = 0; c < classes; ++c) sum += soft[r * classes + c];
+    for (int c = 0; c < classes; ++c) soft[r * classes + c] /= sum;
+  }
+  const std::vector<double> targets(soft.begin(), soft.end());
+
+  for (auto [alpha, temperature, n_students] : {std::tuple{0.5, 1.0, 1}, std::tuple{1.0, 2.0, 2},
+                                                std::tuple{0.3, 3.0, 1}}) {
+    CAPTURE(alpha);
+    CAPTURE(temperature);
+    const auto teacher = tiny_space::sample(rng);
+    std::vector<ovo::arch> students;
+    for (int i = 0; i < n_students; ++i) students.push_back(tiny_space::sample(rng));
+    auto& p = net.parameters();
+    const std::vector<double> weights(p.values(), p.values() + p.size());
+    const double* t = net.forward(x, teacher);
+    const std::vector<double> teacher_logits(t, t + batch * classes);
+
+    ovo::adamw<backend> optimizer(p, {.lr = 1e-3});
+    ovo::distillation_step<backend, ovo::qkv_blocked> step(
+        net, {.alpha = alpha, .temperature = temperature});
+    const auto losses = step(net, optimizer, x, soft, teacher, students, 1e-3, rng);
+    // The step updated the weights; its gradients stay in the store. Put the weights back.
+    CHECK(!std::equal(weights.begin(), weights.end(), p.values()));
+    std::copy(weights.begin(), weights.end(), p.values());
+    const std::vector<double> grads(p.grads(), p.grads() + p.size());
+
+    const double objective = distillation_objective(net, x, targets, teacher, students,
+                                                    teacher_logits, alpha, temperature);
+    CHECK(losses.teacher + n_students * losses.student == doctest::Approx(objective));
+    const double h = 1e-5;
+    for (std::size_t i = 0; i < p.size(); i += 3) {
+      const double saved = p.values()[i];
+      p.values()[i] = saved + h;
+      const double up = distillation_objective(net, x, targets, teacher, students, teacher_logits,
+                                               alpha, temperature);
+      p.values()[i] = saved - h;
+      const double down = distillation_objective(net, x, targets, teacher, students,
+                                                 teacher_logits, alpha, temperature);
+      p.values()[i] = saved;
+      const double numeric = (up - down) / (2 * h);
+      CAPTURE(i);
+      CHECK(grads[i] == doctest::Approx(numeric).epsilon(2e-5).scale(1e-4));
+    }
+  }
+}
+
+TEST_CASE("distillation step: a NaN student loss stops it before the weights change") {
+  const int batch = 2;
+  net_type net(tiny_space::shape(), batch);
+  ovo::rng_engine rng(5);
+  net.initialize(rng);
+  auto images = random_vector(batch * 2 * 8 * 8, 6);
+  ovo::adamw<backend> optimizer(net.parameters(), {});
+  ovo::distillation_step<backend, ovo::qkv_blocked> step(net);
+  const std::vector<int> labels{0, 1};
+  // The teacher's CE is finite, a student's head reads a NaN weight the teacher does not:
+  // the teacher is the smallest subnet, the student the largest.
+  auto& p = net.parameters();
+  const auto head = p.find("head.weight");
+  p.values()[head.offset + tiny_space::shape().embed - 1] = std::nan("");
+  const std::vector<double> before(p.values(), p.values() + p.size());
+  const std::vector<ovo::arch> students{tiny_space::largest()};
+  CHECK_THROWS_WITH_AS(step(net, optimizer, {images.data(), batch, 2, 8, 8}, labels,
+                            tiny_space::smallest(), students, 1e-3, rng),
+                       doctest::Contains("training diverged: student loss is nan at optimizer "
+                                         "step 1"),
+                       std::runtime_error);
+  CHECK(std::equal(before.begin(), before.end(), p.values(),
+                   [](double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }));
+  CHECK(optimizer.steps() == 0);
+  using step_type = ovo::distillation_step<backend, ovo::qkv_blocked>;
+  CHECK_THROWS_AS(step_type(net, {.alpha = 1.5}), std::invalid_argument);
+}
+
+TEST_CASE("samplers: uniform, sandwich and OVO teacher/student pairs") {
+  ovo::rng_engine rng(3);
+  const auto shape = tiny_space::shape();
+  for (int trial = 0; trial < 50; ++trial) {
+    const auto u = ovo::draw_step_archs<tiny_space>({.strategy = ovo::sampling_strategy::uniform},
+                                                    rng);
+    CHECK(!u.teacher);
+    REQUIRE(u.students.size() == 1);
+    CHECK(tiny_space::contains(u.students[0]));
+
+    const auto s = ovo::draw_step_archs<tiny_space>(
+        {.strategy = ovo::sampling_strategy::sandwich, .sandwich_random = 3}, rng);
+    CHECK(s.teacher == tiny_space::largest());
+    REQUIRE(s.students.size() == 4);
+    CHECK(s.students[0] == tiny_space::smallest());
+
+    const auto o = ovo::draw_step_archs<tiny_space>({.strategy = ovo::sampling_strategy::ovo}, rng);
+    CHECK(o.teacher == tiny_space::largest());
+    REQUIRE(o.students.size() == 1);
+
+    const auto r = ovo::draw_step_archs<tiny_space>(
+        {.strategy = ovo::sampling_strategy::ovo, .teacher = ovo::teacher_rule::larger_random},
+        rng);
+    REQUIRE(r.teacher);
+    CHECK(tiny_space::contains(*r.teacher));
+    CHECK(ovo::count_params(*r.teacher, shape) >= ovo::count_params(r.students[0], shape));
+  }
+  // Same seed, same draws.
+  ovo::rng_engine a(9), b(9);
+  for (int i = 0; i < 10; ++i)
+    CHECK(ovo::draw_step_archs<tiny_space>({}, a).students ==
+          ovo::draw_step_archs<tiny_space>({}, b).students);
+  CHECK(ovo::parse_sampling_strategy("sandwich") == ovo::sampling_strategy::sandwich);
+  CHECK_THROWS_WITH_AS(ovo::parse_sampling_strategy("greedy"),
+                       "sampling strategy 'greedy': expected uniform, sandwich or ovo",
+                       std::invalid_argument);
+}

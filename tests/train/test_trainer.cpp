@@ -1,0 +1,148 @@
+// The supernet trainer: resumed runs end with an uninterrupted run's weights; evaluation sets.
+#include <doctest/doctest.h>
+
+#include <optional>
+#include <vector>
+
+#include <ovo/ovo.hpp>
+
+#include "../support.hpp"
+
+namespace {
+
+using ovo::test::tiny_space;
+
+struct synthetic_batch {
+  int size = 0, channels = 2, height = 8, width = 8, classes = tiny_space::num_classes;
+  std::vector<float> images, targets;
+  std::vector<int> labels;
+};
+
+// Batches that are a function of (epoch, index) alone, as the data loader's are.
+struct synthetic_loader {
+  int batch = 4, per_epoch = 3;
+  std::uint64_t epoch = 0;
+  std::size_t next_index = 0;
+  double waited = 0;
+
+  std::size_t batches_per_epoch() const { return static_cast<std::size_t>(per_epoch); }
+  void start(std::uint64_t e, std::size_t first = 0) {
+    epoch = e;
+    next_index = first;
+  }
+  double wait_seconds() const { return waited; }
+  std::optional<synthetic_batch> next() {
+    if (next_index == batches_per_epoch()) return std::nullopt;
+    ovo::rng_engine rng(ovo::derive_seed(77, epoch, next_index++));
+    synthetic_batch b;
+    b.size = batch;
+    for (int i = 0; i < batch; ++i) {
+      const int label = static_cast<int>(ovo::uniform_index(rng, b.classes));
+      b.labels.push_back(label);
+      for (int c = 0; c < b.classes; ++c) b.targets.push_back(c == label ? 0.92f : 0.02f);
+      for (int p = 0; p < 2 * 8 * 8; ++p)
+        b.images.push_back(static_cast<float>(ovo::standard_normal(rng) + 0.3 * label));
+    }
+    return b;
+  }
+};
+
+template <class Backend>
+using trainer_for =
+    ovo::supernet_trainer<tiny_space, Backend, ovo::qkv_blocked, synthetic_loader>;
+
+template <class Backend>
+std::vector<typename Backend::scalar> weights_after(const ovo::trainer_options& options,
+                                                    std::vector<long> stops,
+                                                    std::vector<ovo::training_record>* history) {
+  std::vector<typename Backend::scalar> out;
+  for (long stop : stops) {  // each stop: a new process' worth of objects, resuming
+    ovo::vit_supernet<Backend, ovo::qkv_blocked> net(tiny_space::shape(), 4);
+    ovo::rng_engine init(1);
+    net.initialize(init);
+    synthetic_loader loader;
+    trainer_for<Backend> trainer(net, loader, options);
+    trainer.resume();
+    trainer.train({}, stop);
+    const auto& p = net.parameters();
+    out.assign(p.values(), p.values() + p.size());
+    if (history) *history = trainer.history();
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("trainer: a run stopped and resumed ends with the uninterrupted weights", strategy,
+                   std::integral_constant<int, 0>, std::integral_constant<int, 1>,
+                   std::integral_constant<int, 2>) {
+  using backend = ovo::cpu<float>;
+  const ovo::test::temp_dir dir("trainer");
+  ovo::trainer_options options;
+  options.total_steps = 8;
+  options.lr = 1e-3;
+  options.warmup_steps = 2;
+  options.log_every = 2;
+  options.seed = 5;
+  options.sampler.strategy = static_cast<ovo::sampling_strategy>(strategy::value);
+  options.sampler.sandwich_random = 1;
+  options.checkpoint_every = 2;
+  options.checkpoint_path = dir / "straight.safetensors";
+  std::vector<ovo::training_record> straight_history, resumed_history;
+  const auto straight = weights_after<backend>(options, {8}, &straight_history);
+  options.checkpoint_path = dir / "resumed.safetensors";
+  // Stops at 3 (after the checkpoint of step 2: step 3 is redone), at 4 and at the end; across
+  // epochs (3 batches each).
+  const auto resumed = weights_after<backend>(options, {3, 4, 8}, &resumed_history);
+  CHECK(resumed == straight);
+  REQUIRE(straight_history.size() == 4);
+  REQUIRE(resumed_history.size() == 4);
+  for (std::size_t i = 0; i < 4; ++i) {
+    CHECK(resumed_history[i].step == straight_history[i].step);
+    CHECK(resumed_history[i].loss == straight_history[i].loss);
+    CHECK(resumed_history[i].epoch == straight_history[i].epoch);
+  }
+  CHECK(straight_history.back().step == 8);
+  CHECK(straight_history.back().epoch == 2);
+  // The loss of the subnet trained on the targets falls on this separable task.
+  const bool has_teacher = options.sampler.strategy != ovo::sampling_strategy::uniform;
+  auto supervised_loss = [&](const ovo::training_record& r) {
+    return has_teacher ? r.teacher_loss : r.loss;
+  };
+  CHECK(supervised_loss(straight_history.back()) < supervised_loss(straight_history.front()));
+
+  // A checkpoint of another seed or strategy is refused by name.
+  options.seed = 6;
+  ovo::vit_supernet<backend, ovo::qkv_blocked> net(tiny_space::shape(), 4);
+  synthetic_loader loader;
+  trainer_for<backend> other(net, loader, options);
+  CHECK_THROWS_WITH_AS(other.resume(),
+                       doctest::Contains("checkpoint field 'trainer.seed' is '5', this run "
+                                         "expects '6'"),
+                       std::runtime_error);
+}
+
+TEST_CASE("evaluation set: top-1 of a subnet equals a count by hand, streamed or held") {
+  using backend = ovo::cpu<float>;
+  ovo::vit_supernet<backend, ovo::qkv_blocked> net(tiny_space::shape(), 4);
+  ovo::rng_engine rng(2);
+  net.initialize(rng);
+  synthetic_loader loader;
+  const auto held = ovo::evaluation_set<backend>::from_loader(loader);
+  CHECK(held.images() == 12);
+  for (int trial = 0; trial < 4; ++trial) {
+    const auto a = tiny_space::sample(rng);
+    std::size_t correct = 0;
+    loader.start(0);
+    while (auto b = loader.next()) {
+      const float* logits = net.forward({b->images.data(), b->size, 2, 8, 8}, a);
+      for (int r = 0; r < b->size; ++r) {
+        const float* row = logits + r * b->classes;
+        const auto best = std::max_element(row, row + b->classes) - row;
+        correct += best == b->labels[static_cast<std::size_t>(r)];
+      }
+    }
+    CHECK(held.top1(net, a) == static_cast<double>(correct) / 12.0);
+    CHECK(ovo::streamed_top1(net, a, loader) == held.top1(net, a));
+  }
+}
