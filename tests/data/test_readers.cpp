@@ -472,6 +472,14 @@ TEST_CASE("data: corrupt or missing JPEG files throw naming the file") {
   CHECK_THROWS_WITH_AS(ovo::data::read_jpeg(broken),
                        contains(fmt::format("JPEG '{}'", broken.string())), std::runtime_error);
 
+  // A file cut in half is refused as truncated, not decoded into a grey lower half.
+  const auto whole = ovo::data::encode_jpeg(ovo::test::smooth_random_image(64, 64, 3, 64), 90);
+  const fs::path cut = dir / "cut.jpg";
+  write_bytes(cut, std::vector<std::uint8_t>(whole.begin(), whole.begin() + whole.size() / 2));
+  CHECK_THROWS_WITH_AS(ovo::data::read_jpeg(cut),
+                       contains(fmt::format("JPEG '{}': truncated", cut.string())),
+                       std::runtime_error);
+
   CHECK_THROWS_WITH_AS(ovo::data::read_jpeg(dir / "absent.jpg"),
                        contains((dir / "absent.jpg").string()), std::runtime_error);
   CHECK_THROWS_WITH_AS(ovo::data::decode_jpeg({}, "empty buffer"),

@@ -141,11 +141,18 @@ TEST_CASE("report: nice ticks enclose the range with 1, 2 or 5 times a power of 
   CHECK(ovo::tick_labels(ovo::nice_ticks(5.1e6, 5.9e6)) ==
         std::vector<std::string>{"5.0M", "5.2M", "5.4M", "5.6M", "5.8M", "6.0M"});
   CHECK(ovo::tick_labels(ovo::nice_ticks(0.001, 0.0042)) ==
-        std::vector<std::string>{"0.0010", "0.0015", "0.0020", "0.0025", "0.0030", "0.0035",
-                                 "0.0040", "0.0045"});
+        std::vector<std::string>{"0.001", "0.002", "0.003", "0.004", "0.005"});
+  CHECK(ovo::tick_labels(ovo::nice_ticks(0, 0.0024)) ==
+        std::vector<std::string>{"0.0000", "0.0005", "0.0010", "0.0015", "0.0020", "0.0025"});
   CHECK(ovo::tick_labels(ovo::nice_ticks(-20, 80)) ==
         std::vector<std::string>{"-20", "0", "20", "40", "60", "80"});
   CHECK_THROWS_WITH(ovo::nice_ticks(2, 1), doctest::Contains("expected finite lo <= hi"));
+  CHECK_THROWS_WITH(ovo::nice_ticks(-1e308, 1e308), doctest::Contains("difference is finite"));
+  // A range too narrow for its magnitude is widened around its middle.
+  const auto narrow = ovo::nice_ticks(1e9, 1e9 + 1e-6);
+  CHECK(narrow.values.front() <= 1e9);
+  CHECK(narrow.values.back() >= 1e9 + 1e-6);
+  CHECK(narrow.values.size() <= 12);
 }
 
 TEST_CASE("report: an SVG plot is well-formed, one polyline per line series, points in frame") {

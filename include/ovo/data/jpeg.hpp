@@ -45,7 +45,8 @@ struct tj_buffer_deleter {
 
 // Decodes a JPEG to 3-channel RGB (grayscale JPEGs too). `what_for_errors` (usually the file name)
 // is named in the errors. Recoverable damage that libjpeg only warns about (such as extraneous
-// bytes before a marker) still yields the decoded image.
+// bytes before a marker, seen in a few ImageNet files) still yields the decoded image; a file that
+// ends before its last scan is refused as truncated.
 inline image_u8 decode_jpeg(std::span<const std::uint8_t> bytes,
                             const std::string& what_for_errors) {
   if (bytes.empty() || bytes.size() > std::numeric_limits<unsigned long>::max()) {
@@ -61,10 +62,14 @@ inline image_u8 decode_jpeg(std::span<const std::uint8_t> bytes,
   }
   image_u8 out(height, width, 3);
   if (::tjDecompress2(handle.get(), bytes.data(), bytes.size(), out.pixels.data(), width, 0, height,
-                      TJPF_RGB, 0) != 0 &&
-      ::tjGetErrorCode(handle.get()) != TJERR_WARNING) {
-    throw std::runtime_error(fmt::format("JPEG '{}': cannot decode: {}", what_for_errors,
-                                         ::tjGetErrorStr2(handle.get())));
+                      TJPF_RGB, 0) != 0) {
+    const std::string message = ::tjGetErrorStr2(handle.get());
+    if (::tjGetErrorCode(handle.get()) != TJERR_WARNING)
+      throw std::runtime_error(
+          fmt::format("JPEG '{}': cannot decode: {}", what_for_errors, message));
+    if (message.find("Premature end") != std::string::npos)
+      throw std::runtime_error(
+          fmt::format("JPEG '{}': truncated ({} bytes): {}", what_for_errors, bytes.size(), message));
   }
   return out;
 }

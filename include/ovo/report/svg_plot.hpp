@@ -29,16 +29,20 @@ struct axis_ticks {
   std::vector<double> values;
 };
 
-// About `target_count` nice ticks enclosing [lo, hi]; a single value gets a range around it.
+// About `target_count` nice ticks enclosing [lo, hi]. A single value, or a range too narrow to
+// tell from it, gets a range around it.
 inline axis_ticks nice_ticks(double lo, double hi, int target_count = 6) {
-  if (!std::isfinite(lo) || !std::isfinite(hi) || lo > hi || target_count < 2)
+  if (!std::isfinite(lo) || !std::isfinite(hi) || !std::isfinite(hi - lo) || lo > hi ||
+      target_count < 2)
     throw std::invalid_argument(fmt::format(
-        "nice_ticks: range [{}, {}] with {} ticks, expected finite lo <= hi and at least 2 ticks",
+        "nice_ticks: range [{}, {}] with {} ticks, expected finite lo <= hi whose difference is "
+        "finite, and at least 2 ticks",
         lo, hi, target_count));
-  if (lo == hi) {
-    const double pad = lo == 0 ? 1.0 : std::abs(lo) * 0.1;
-    lo -= pad;
-    hi += pad;
+  if (hi - lo <= 1e-9 * std::max(std::abs(lo), std::abs(hi))) {
+    const double middle = lo + (hi - lo) / 2;
+    const double pad = middle == 0 ? 1.0 : std::abs(middle) * 0.1;
+    lo = std::min(lo, middle - pad);
+    hi = std::max(hi, middle + pad);
   }
   const double raw = (hi - lo) / (target_count - 1);
   const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
@@ -51,7 +55,11 @@ inline axis_ticks nice_ticks(double lo, double hi, int target_count = 6) {
   if ((first + 1) * ticks.step <= lo) first += 1;
   if (last * ticks.step < hi) last += 1;
   if ((last - 1) * ticks.step >= hi) last -= 1;
-  for (double k = first; k <= last; k += 1) ticks.values.push_back(k == 0 ? 0.0 : k * ticks.step);
+  const auto count = static_cast<long long>(last - first) + 1;
+  for (long long i = 0; i < count; ++i) {
+    const double k = first + static_cast<double>(i);
+    ticks.values.push_back(k == 0 ? 0.0 : k * ticks.step);
+  }
   return ticks;
 }
 

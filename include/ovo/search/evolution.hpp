@@ -135,10 +135,10 @@ inline std::vector<std::vector<std::size_t>> same_depth_partners(const std::vect
 // ends early if a later generation finds none (the admitted part of the space is used up), so
 // best_fitness_per_generation has one entry per generation run. All randomness comes from one
 // rng_engine seeded with options.seed: the same seed gives the same search.
-template <class Space, class Fitness>
-requires arch_fitness<std::remove_reference_t<Fitness>> search_result
-evolutionary_search(Fitness&& fitness, const cost_constraint& constraint,
-                    const evolution_options& options = {}, const search_progress& progress = {}) {
+template <class Space, arch_fitness Fitness>
+search_result evolutionary_search(Fitness&& fitness, const cost_constraint& constraint,
+                                  const evolution_options& options = {},
+                                  const search_progress& progress = {}) {
   options.validate();
   constraint.validate();
   rng_engine rng(options.seed);

@@ -16,9 +16,8 @@ namespace ovo {
 // The candidates that no other candidate dominates in (higher fitness, lower cost): b dominates a
 // when b is at least as good in both and better in one. Of candidates equal in both, only the
 // first seen is kept. Sorted by cost ascending, so fitness ascends strictly too.
-template <class Cost>
-requires std::invocable<Cost&, const candidate&> std::vector<candidate> pareto_front(
-    std::span<const candidate> candidates, Cost cost) {
+template <std::invocable<const candidate&> Cost>
+std::vector<candidate> pareto_front(std::span<const candidate> candidates, Cost cost) {
   std::vector<double> costs(candidates.size());
   for (std::size_t i = 0; i < candidates.size(); ++i)
     costs[i] = static_cast<double>(std::invoke(cost, candidates[i]));

@@ -25,11 +25,12 @@
 
 namespace ovo {
 
-// A fitness: higher is better, e.g. the top-1 of a subnet on a held-out split.
+// A fitness, double(const arch&): higher is better, e.g. the top-1 of a subnet's inherited weights
+// on a held-out split of the training set.
 template <class F>
-concept arch_fitness =
-    std::invocable<F&, const arch&> && std::convertible_to < std::invoke_result_t<F&, const arch&>,
-double > ;
+concept arch_fitness = requires(F& fitness, const arch& a) {
+  { std::invoke(fitness, a) } -> std::convertible_to<double>;
+};
 
 namespace detail {
 
@@ -111,10 +112,10 @@ std::invalid_argument no_admitted_arch(const char* search, const cost_constraint
 // first i + 1 samples, and `progress` is called after each sample. A sample is given up after
 // `max_attempts` draws without a legal arch: with none found yet this throws, otherwise the search
 // ends early (the admitted part of the space is used up).
-template <class Space, class Fitness>
-requires arch_fitness<std::remove_reference_t<Fitness>> search_result
-random_search(Fitness&& fitness, const cost_constraint& constraint, int samples, std::uint64_t seed,
-              const search_progress& progress = {}, int max_attempts = 1000) {
+template <class Space, arch_fitness Fitness>
+search_result random_search(Fitness&& fitness, const cost_constraint& constraint, int samples,
+                            std::uint64_t seed, const search_progress& progress = {},
+                            int max_attempts = 1000) {
   constraint.validate();
   if (samples < 1 || max_attempts < 1)
     throw std::invalid_argument(

@@ -28,6 +28,8 @@ using autoformer_tiny_cifar100 = autoformer_tiny_space<image<32, 4, 3>, classes<
 using autoformer_small_cifar100 = autoformer_small_space<image<32, 4, 3>, classes<100>>;
 using autoformer_base_cifar100 = autoformer_base_space<image<32, 4, 3>, classes<100>>;
 using autoformer_tiny_cifar100_224 = autoformer_tiny_space<image<224, 16, 3>, classes<100>>;
+using autoformer_small_cifar100_224 = autoformer_small_space<image<224, 16, 3>, classes<100>>;
+using autoformer_base_cifar100_224 = autoformer_base_space<image<224, 16, 3>, classes<100>>;
 
 // A small space for 28x28 grey Fashion-MNIST, head dim 32. Patch 7 (16 patches + the class token)
 // keeps a supernet step cheap enough for a CPU run of a few minutes; the 49 patches of patch 4 cost

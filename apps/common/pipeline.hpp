@@ -1,0 +1,312 @@
+// The stages of a supernet run on the CPU back end (train, search, evaluate, export, report),
+// shared by the `ovo` command and the example trainers.
+#pragma once
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <ovo/data/augment.hpp>
+#include <ovo/data/cifar.hpp>
+#include <ovo/data/holdout.hpp>
+#include <ovo/data/idx.hpp>
+#include <ovo/data/image_folder.hpp>
+#include <ovo/data/loader.hpp>
+#include <ovo/ovo.hpp>
+#include <ovo/report/run_report.hpp>
+#include <ovo/search/evolution.hpp>
+#include <ovo/search/random_search.hpp>
+
+#include "run_config.hpp"
+
+namespace ovo::app {
+
+using backend = cpu<float>;
+using layout = qkv_blocked;
+using supernet = vit_supernet<backend, layout>;
+
+inline std::string format_duration(double seconds) {
+  const auto s = static_cast<long>(std::max(0.0, seconds));
+  return s >= 3600 ? fmt::format("{}h{:02}m", s / 3600, s / 60 % 60)
+                   : fmt::format("{}m{:02}s", s / 60, s % 60);
+}
+
+// The training or test split of the configured dataset. In-memory formats load into an
+// image_set; ImageNet-style folders are read image by image (root/train, root/val).
+template <class Source>
+Source load_split(const run_config& c, bool train) {
+  if constexpr (std::is_same_v<Source, data::image_folder>) {
+    if (c.dataset != "imagenet")
+      throw std::invalid_argument(fmt::format(
+          "--dataset {}: space '{}' reads ImageNet-style folders, expected --dataset imagenet",
+          c.dataset, c.space));
+    return data::image_folder(c.data_dir / (train ? "train" : "val"));
+  } else {
+    const std::string split = train ? "train" : "test";
+    if (c.dataset == "fashion-mnist" || c.dataset == "mnist") {
+      auto set = data::load_mnist_split(c.data_dir, split);
+      if (c.dataset == "fashion-mnist") set.class_names = data::fashion_mnist_class_names();
+      return set;
+    }
+    if (c.dataset == "cifar10") return data::load_cifar10(c.data_dir, split);
+    if (c.dataset == "cifar100")
+      return data::load_cifar100(
+          c.data_dir, split,
+          c.coarse_labels ? data::cifar100_labels::coarse : data::cifar100_labels::fine);
+    throw std::invalid_argument(fmt::format(
+        "--dataset {}: expected fashion-mnist, mnist, cifar10 or cifar100 for space '{}'",
+        c.dataset, c.space));
+  }
+}
+
+template <class Space, class Source>
+void check_dataset_fits(const run_config& c, const Source& source) {
+  const int classes = data::source_classes(source);
+  if (classes != Space::num_classes)
+    throw std::invalid_argument(
+        fmt::format("dataset '{}' in {} has {} classes, space '{}' expects {}", c.dataset,
+                    c.data_dir.string(), classes, c.space, Space::num_classes));
+  const int channels = source.image(0).channels;
+  if (channels != Space::channels)
+    throw std::invalid_argument(
+        fmt::format("dataset '{}' in {} has {}-channel images, space '{}' expects {}", c.dataset,
+                    c.data_dir.string(), channels, c.space, Space::channels));
+}
+
+template <class Space>
+data::augment_options augmentation_for(const run_config& c) {
+  auto a = c.dataset == "imagenet" ? data::augment_options::imagenet(Space::image_size)
+           : (c.dataset == "fashion-mnist" || c.dataset == "mnist")
+               ? data::augment_options::fashion_mnist()
+               : data::augment_options::cifar(Space::image_size);
+  a.size = Space::image_size;
+  a.channels = Space::channels;
+  if (!c.augment) {
+    a.crop = data::train_crop::padded_random_crop;
+    a.crop_padding = 0;
+    a.flip_prob = 0;
+    a.use_rand_augment = false;
+    a.erasing.prob = 0;
+    a.use_mix = false;
+  }
+  return a;
+}
+
+inline trainer_options trainer_options_for(const run_config& c) {
+  trainer_options t;
+  t.total_steps = c.steps;
+  t.lr = c.lr;
+  t.min_lr = c.min_lr;
+  t.warmup_start_lr = c.warmup_start_lr;
+  t.warmup_steps = c.warmup_steps;
+  t.weight_decay = c.weight_decay;
+  t.drop_path = c.drop_path;
+  t.sampler = {.strategy = parse_sampling_strategy(c.sampling),
+               .teacher = parse_teacher_rule(c.teacher),
+               .sandwich_random = c.sandwich_random};
+  t.distillation = {.alpha = c.alpha,
+                    .temperature = c.temperature,
+                    .label_smoothing = 0.1,
+                    .max_grad_norm = c.max_grad_norm};
+  t.checkpoint_path = c.checkpoint();
+  t.checkpoint_every = c.checkpoint_every;
+  t.log_every = c.log_every;
+  t.seed = c.seed;
+  return t;
+}
+
+inline cost_constraint constraint_for(const run_config& c) {
+  return {.min_params = c.min_params,
+          .max_params = c.max_params,
+          .min_flops = c.min_flops,
+          .max_flops = c.max_flops};
+}
+
+// The training split without the held-out images, and the held-out images.
+template <class Source>
+data::holdout_split split_for(const run_config& c, const Source& train) {
+  return data::split_holdout(train, data::source_classes(train), c.holdout_per_class,
+                             derive_seed(c.seed, 0x484f4c44));
+}
+
+template <class Source>
+data::batch_loader<Source> eval_loader(const run_config& c, const Source& source,
+                                       std::vector<std::size_t> indices,
+                                       const data::augment_options& augment) {
+  return data::batch_loader<Source>(source, std::move(indices), augment,
+                                    {.batch_size = c.eval_batch,
+                                     .shuffle = false,
+                                     .drop_last = false,
+                                     .train = false,
+                                     .workers = c.workers,
+                                     .seed = c.seed});
+}
+
+template <class Source>
+std::vector<std::size_t> all_indices(const Source& source) {
+  std::vector<std::size_t> out(source.size());
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = i;
+  return out;
+}
+
+// Trains (or resumes) the supernet on the training split minus the held-out images; prints
+// progress and returns the history.
+template <class Space, class Source>
+std::vector<training_record> train_supernet(const run_config& c, supernet& net,
+                                            const Source& train,
+                                            const data::holdout_split& split) {
+  const auto augment = augmentation_for<Space>(c);
+  data::batch_loader<Source> loader(train, split.train, augment,
+                                    {.batch_size = c.batch_size,
+                                     .shuffle = true,
+                                     .drop_last = true,
+                                     .train = true,
+                                     .workers = c.workers,
+                                     .seed = c.seed});
+  supernet_trainer<Space, backend, layout, data::batch_loader<Source>> trainer(
+      net, loader, trainer_options_for(c));
+  if (c.resume && trainer.resume())
+    fmt::print("resumed from {} at step {}\n", c.checkpoint().string(), trainer.step());
+  else if (!c.resume && std::filesystem::exists(c.checkpoint()))
+    fmt::print("{} exists and will be overwritten (pass --resume to continue it)\n",
+               c.checkpoint().string());
+  fmt::print(
+      "training {} steps of batch {} ({} images, {} batches per epoch), sampling {}, {} params in "
+      "the supernet\n",
+      c.steps, c.batch_size, split.train.size(), loader.batches_per_epoch(), c.sampling,
+      net.parameters().size());
+  std::fflush(stdout);
+  trainer.train([&](const training_record& r, long total) {
+    const double eta = static_cast<double>(total - r.step) * c.batch_size /
+                       std::max(r.images_per_second, 1e-9);
+    std::string losses = fmt::format("loss {:.4f}", r.loss);
+    if (r.teacher_loss != 0)
+      losses += fmt::format(" (teacher {:.4f}, kl {:.4f})", r.teacher_loss, r.kl);
+    fmt::print("step {:>6}/{} | epoch {} | {} | lr {:.2e} | {:.0f} img/s | data wait {:.0f}% | "
+               "ETA {}\n",
+               r.step, total, r.epoch, losses, r.lr, r.images_per_second,
+               100 * r.data_wait_fraction, format_duration(eta));
+    std::fflush(stdout);
+  });
+  return trainer.history();
+}
+
+// Evolutionary (or random) search on the held-out images with the supernet's inherited weights.
+template <class Space, class Source>
+search_result search_subnet(const run_config& c, supernet& net, const Source& train,
+                            const data::holdout_split& split) {
+  auto loader = eval_loader(c, train, split.holdout, augmentation_for<Space>(c));
+  const auto held_out = evaluation_set<backend>::from_loader(loader);
+  const auto constraint = constraint_for(c);
+  fmt::print("searching ({}) on {} held-out training images under {}\n", c.search,
+             held_out.images(), constraint.describe());
+  const auto start = std::chrono::steady_clock::now();
+  auto fitness = [&](const arch& a) { return held_out.top1(net, a); };
+  auto progress = [&](int generation, const candidate& best, std::size_t evaluated) {
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    fmt::print("search {:>4} | {} evaluated | best {:.2f}% ({:.3f}M params) | {}\n", generation,
+               evaluated, 100 * best.fitness, static_cast<double>(best.params) / 1e6,
+               format_duration(secs));
+    std::fflush(stdout);
+  };
+  if (c.search == "random")
+    return random_search<Space>(fitness, constraint, c.random_samples, c.seed, progress);
+  return evolutionary_search<Space>(fitness, constraint,
+                                    {.population = c.population,
+                                     .generations = c.generations,
+                                     .parents = c.parents,
+                                     .mutations = c.mutations,
+                                     .crossovers = c.crossovers,
+                                     .depth_prob = c.depth_prob,
+                                     .mutate_prob = c.mutate_prob,
+                                     .seed = c.seed},
+                                    progress);
+}
+
+template <class Source, class Space>
+double test_top1(const run_config& c, supernet& net, const Source& test, const arch& a) {
+  auto loader = eval_loader(c, test, all_indices(test), augmentation_for<Space>(c));
+  return streamed_top1(net, a, loader);
+}
+
+inline void export_chosen(const run_config& c, const supernet& net, const arch& a) {
+  std::filesystem::create_directories(c.out_dir);
+  io::export_subnet(c.out_dir / "subnet.safetensors", net, a);
+  io::write_file_atomically(c.out_dir / "subnet.arch.json", arch_to_json(a) + "\n");
+}
+
+inline supernet make_supernet(const run_config& c, const vit_shape& shape) {
+  supernet net(shape, std::max(c.batch_size, c.eval_batch));
+  rng_engine init(derive_seed(c.seed, 0x494e4954));
+  net.initialize(init);
+  return net;
+}
+
+inline void load_trained(const run_config& c, supernet& net) {
+  if (!std::filesystem::exists(c.checkpoint()))
+    throw std::runtime_error(fmt::format("no supernet checkpoint at {} (run `train` first)",
+                                         c.checkpoint().string()));
+  io::load_checkpoint(c.checkpoint(), net);
+}
+
+// The whole run: train, search, test, export, report. Returns the report's summary.
+template <class Space, class Source>
+nlohmann::json run_all(const run_config& c) {
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  const auto train = load_split<Source>(c, true);
+  const auto test = load_split<Source>(c, false);
+  check_dataset_fits<Space>(c, train);
+  const auto split = split_for(c, train);
+  fmt::print("{}: {} training images ({} held out for the search), {} test images\n", c.dataset,
+             train.size(), split.holdout.size(), test.size());
+  auto net = make_supernet(c, Space::shape());
+  const auto history = train_supernet<Space>(c, net, train, split);
+  const double train_seconds = elapsed();
+  const auto result = search_subnet<Space>(c, net, train, split);
+  const double search_seconds = elapsed() - train_seconds;
+  const arch& chosen = result.best.architecture;
+  const double top1 = test_top1<Source, Space>(c, net, test, chosen);
+  export_chosen(c, net, chosen);
+  nlohmann::json summary{
+      {"test_top1", top1},
+      {"holdout_top1", result.best.fitness},
+      {"params", result.best.params},
+      {"flops", result.best.flops},
+      {"param_limit", std::isfinite(c.max_params) ? nlohmann::json(c.max_params) : nullptr},
+      {"flops_limit", std::isfinite(c.max_flops) ? nlohmann::json(c.max_flops) : nullptr},
+      {"arch", chosen},
+      {"space", c.space},
+      {"dataset", c.dataset},
+      {"sampling", c.sampling},
+      {"steps", c.steps},
+      {"batch_size", c.batch_size},
+      {"seed", c.seed},
+      {"supernet_params", net.parameters().size()},
+      {"train_seconds", train_seconds},
+      {"search_seconds", search_seconds},
+      {"total_seconds", elapsed()},
+      {"subnet_file", (c.out_dir / "subnet.safetensors").string()}};
+  const auto report_dir = c.out_dir / "report";
+  write_run_report(report_dir, summary, history, result);
+  fmt::print("chosen subnet: {}\n  {:.3f}M params, {:.1f}M multiply-adds, held-out top-1 {:.2f}%, "
+             "test top-1 {:.2f}%\n",
+             to_string(chosen), static_cast<double>(result.best.params) / 1e6,
+             result.best.flops / 1e6, 100 * result.best.fitness, 100 * top1);
+  fmt::print("total {} (training {}, search {})\n", format_duration(elapsed()),
+             format_duration(train_seconds), format_duration(search_seconds));
+  fmt::print("report: {}\n", (report_dir / "report.json").string());
+  return summary;
+}
+
+}  // namespace ovo::app

@@ -1,0 +1,162 @@
+// The command-line programs: subcommands run/train/search/eval/export over a list of spaces.
+#pragma once
+
+#include <exception>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "pipeline.hpp"
+
+namespace ovo::app {
+
+// A space a program offers: its name, the type, and the dataset reader it trains on.
+template <class Space, class Source>
+struct space_entry {
+  using space = Space;
+  using source = Source;
+  std::string_view name, description;
+};
+
+struct program_info {
+  std::string name, description;
+  run_config defaults;
+};
+
+// Calls f(entry) for the entry named `name`; an unknown name lists the known ones.
+template <class F, class... Entries>
+void with_space(std::string_view name, F&& f, const Entries&... entries) {
+  bool found = false;
+  (
+      [&] {
+        if (!found && entries.name == name) {
+          found = true;
+          f(entries);
+        }
+      }(),
+      ...);
+  if (!found) {
+    std::vector<std::string_view> names{entries.name...};
+    throw std::invalid_argument(
+        fmt::format("--space {}: expected one of {}", name, fmt::join(names, ", ")));
+  }
+}
+
+inline arch read_arch_option(const std::string& value) {
+  if (std::filesystem::exists(value)) {
+    const auto bytes = io::read_file_bytes(value);
+    return arch_from_json(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  }
+  return arch_from_json(value);
+}
+
+template <class... Entries>
+int run_program(int argc, char** argv, const program_info& info, const Entries&... entries) {
+  CLI::App app(info.description, info.name);
+  app.require_subcommand(0, 1);
+  run_config c = info.defaults;
+  std::string arch_option, subnet_file;
+
+  auto* run = app.add_subcommand(
+      "run", "Train the supernet, search it, test the chosen subnet, export it and write the "
+             "report (the default when no subcommand is given)");
+  auto* train = app.add_subcommand("train", "Train (or --resume) the supernet only");
+  auto* search = app.add_subcommand(
+      "search", "Search the trained supernet (out/supernet.safetensors) on the held-out images; "
+                "writes out/search.json and the best arch to out/search_best.arch.json");
+  auto* eval = app.add_subcommand(
+      "eval", "Test-set top-1 of an exported subnet (--subnet) or of an arch of the trained "
+              "supernet (--arch)");
+  auto* exporter = app.add_subcommand(
+      "export", "Export an arch of the trained supernet (--arch) to out/subnet.safetensors");
+  auto* spaces = app.add_subcommand("spaces", "List the search spaces of this program");
+  for (auto* sub : {&app, run, train, search, eval, exporter}) {
+    add_data_options(*sub, c);
+  }
+  for (auto* sub : {&app, run, train}) add_training_options(*sub, c);
+  for (auto* sub : {&app, run, search}) add_search_options(*sub, c);
+  eval->add_option("--subnet", subnet_file, "An exported subnet (safetensors)");
+  for (auto* sub : {eval, exporter})
+    sub->add_option("--arch", arch_option, "An arch as JSON text or a JSON file");
+  exporter->get_option("--arch")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    if (spaces->parsed()) {
+      (fmt::print("{:<28} {}\n", entries.name, entries.description), ...);
+      return 0;
+    }
+    with_space(
+        c.space,
+        [&]<class Entry>(const Entry&) {
+          using space = typename Entry::space;
+          using source = typename Entry::source;
+          if (train->parsed()) {
+            const auto data = load_split<source>(c, true);
+            check_dataset_fits<space>(c, data);
+            auto net = make_supernet(c, space::shape());
+            train_supernet<space>(c, net, data, split_for(c, data));
+          } else if (search->parsed()) {
+            const auto data = load_split<source>(c, true);
+            check_dataset_fits<space>(c, data);
+            auto net = make_supernet(c, space::shape());
+            load_trained(c, net);
+            const auto result = search_subnet<space>(c, net, data, split_for(c, data));
+            io::write_file_atomically(c.out_dir / "search.json",
+                                      nlohmann::json(result).dump(2) + "\n");
+            io::write_file_atomically(c.out_dir / "search_best.arch.json",
+                                      arch_to_json(result.best.architecture) + "\n");
+            fmt::print("best: {} held-out top-1 {:.2f}%\n", to_string(result.best.architecture),
+                       100 * result.best.fitness);
+          } else if (eval->parsed()) {
+            const auto test = load_split<source>(c, false);
+            check_dataset_fits<space>(c, test);
+            double top1 = 0;
+            arch a;
+            if (!subnet_file.empty()) {
+              auto subnet = io::load_subnet<backend>(subnet_file, c.eval_batch);
+              a = subnet.architecture;
+              top1 = test_top1<source, space>(c, subnet.network, test, a);
+            } else {
+              if (arch_option.empty())
+                throw std::invalid_argument("eval: give --subnet FILE or --arch JSON");
+              a = read_arch_option(arch_option);
+              space::validate(a);
+              auto net = make_supernet(c, space::shape());
+              load_trained(c, net);
+              top1 = test_top1<source, space>(c, net, test, a);
+            }
+            fmt::print("{}\n", nlohmann::json{{"arch", a},
+                                              {"test_top1", top1},
+                                              {"params", count_params(a, space::shape())},
+                                              {"flops", count_macs(a, space::shape())}}
+                                   .dump());
+          } else if (exporter->parsed()) {
+            const arch a = read_arch_option(arch_option);
+            space::validate(a);
+            auto net = make_supernet(c, space::shape());
+            load_trained(c, net);
+            export_chosen(c, net, a);
+            fmt::print("exported {} to {}\n", to_string(a),
+                       (c.out_dir / "subnet.safetensors").string());
+          } else {
+            run_all<space, source>(c);
+          }
+        },
+        entries...);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "{}: error: {}\n", info.name, e.what());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace ovo::app

@@ -1,0 +1,142 @@
+// The settings of a supernet run (data, training, search, output) and their command-line flags.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace ovo::app {
+
+struct run_config {
+  // Data.
+  std::string space = "fashion-mnist";
+  std::string dataset = "fashion-mnist";
+  std::filesystem::path data_dir = "/usr/share/datasets/fashion-mnist";
+  bool coarse_labels = false;
+  int holdout_per_class = 100;
+  int workers = 1;
+
+  // Training.
+  int batch_size = 128;
+  long steps = 2000;
+  double lr = 2e-3, min_lr = 1e-5, warmup_start_lr = 1e-6;
+  long warmup_steps = 100;
+  double weight_decay = 0.05;
+  double drop_path = 0.1;
+  double max_grad_norm = 5.0;
+  std::string sampling = "ovo";
+  std::string teacher = "largest";
+  double alpha = 0.5, temperature = 1.0;
+  int sandwich_random = 2;
+  bool augment = true;
+  std::uint64_t seed = 0;
+  long checkpoint_every = 500;
+  long log_every = 50;
+  bool resume = false;
+
+  // Search.
+  std::string search = "evolution";
+  int population = 50, generations = 20, parents = 10, mutations = 25, crossovers = 25;
+  double depth_prob = 0.4, mutate_prob = 0.2;
+  int random_samples = 1000;
+  double min_params = 0, max_params = std::numeric_limits<double>::infinity();
+  double min_flops = 0, max_flops = std::numeric_limits<double>::infinity();
+  int eval_batch = 256;
+
+  // Output.
+  std::filesystem::path out_dir = "out";
+  std::filesystem::path checkpoint() const { return out_dir / "supernet.safetensors"; }
+};
+
+inline void add_data_options(CLI::App& app, run_config& c) {
+  app.add_option("--space", c.space, "Search space (see `ovo spaces`)")->capture_default_str();
+  app.add_option("--dataset", c.dataset,
+                 "Dataset format: fashion-mnist or mnist (IDX files, plain or .gz), cifar10, "
+                 "cifar100 (binary versions), imagenet (a folder with train/ and val/, one "
+                 "subfolder of JPEGs per class)")
+      ->capture_default_str();
+  app.add_option("--data", c.data_dir, "Directory of the dataset's files")->capture_default_str();
+  app.add_flag("--coarse-labels", c.coarse_labels, "CIFAR-100: the 20 coarse labels");
+  app.add_option("--holdout-per-class", c.holdout_per_class,
+                 "Training images per class held out for search validation (never trained on; "
+                 "the test set is never used for selection)")
+      ->capture_default_str();
+  app.add_option("--workers", c.workers, "Data loading threads (0: load in the training thread)")
+      ->capture_default_str();
+  app.add_option("--out", c.out_dir, "Output directory: checkpoint, subnet, report")
+      ->capture_default_str();
+  app.add_option("--seed", c.seed, "Seed of everything random: same seed, same run")
+      ->capture_default_str();
+  app.add_option("--eval-batch", c.eval_batch, "Batch size of evaluation")->capture_default_str();
+}
+
+inline void add_training_options(CLI::App& app, run_config& c) {
+  app.add_option("--batch", c.batch_size, "Training batch size")->capture_default_str();
+  app.add_option("--steps", c.steps, "Optimizer steps of the whole run")->capture_default_str();
+  app.add_option("--lr", c.lr, "Peak learning rate (AdamW), after warm-up")->capture_default_str();
+  app.add_option("--min-lr", c.min_lr, "Learning rate at the end of the cosine decay")
+      ->capture_default_str();
+  app.add_option("--warmup-steps", c.warmup_steps, "Linear warm-up steps")->capture_default_str();
+  app.add_option("--weight-decay", c.weight_decay, "AdamW weight decay (not on norms, biases)")
+      ->capture_default_str();
+  app.add_option("--drop-path", c.drop_path, "Drop-path rate of the last block")
+      ->capture_default_str();
+  app.add_option("--max-grad-norm", c.max_grad_norm, "Gradient clipping norm (0: none)")
+      ->capture_default_str();
+  app.add_option("--sampling", c.sampling,
+                 "uniform: one random subnet per step (AutoFormer); sandwich: largest + smallest "
+                 "+ k random, in-place distillation; ovo: teacher and student subnets, online "
+                 "distillation (OVO)")
+      ->check(CLI::IsMember({"uniform", "sandwich", "ovo"}))
+      ->capture_default_str();
+  app.add_option("--teacher", c.teacher,
+                 "OVO's teacher: the largest subnet, or a random one at least as large as the "
+                 "student (larger-random)")
+      ->check(CLI::IsMember({"largest", "larger-random"}))
+      ->capture_default_str();
+  app.add_option("--alpha", c.alpha, "Student loss: (1 - alpha) CE + alpha T^2 KL")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_option("--temperature", c.temperature, "Distillation temperature T")
+      ->capture_default_str();
+  app.add_option("--sandwich-random", c.sandwich_random, "Random subnets per sandwich step")
+      ->capture_default_str();
+  app.add_flag("!--no-augment", c.augment,
+               "Train without augmentation (label smoothing and normalisation only)");
+  app.add_option("--checkpoint-every", c.checkpoint_every,
+                 "Steps between checkpoints (out/supernet.safetensors; 0: only at the end)")
+      ->capture_default_str();
+  app.add_option("--log-every", c.log_every, "Steps between progress lines")->capture_default_str();
+  app.add_flag("--resume", c.resume,
+               "Continue from out/supernet.safetensors when it exists (same seed and sampling)");
+}
+
+inline void add_search_options(CLI::App& app, run_config& c) {
+  app.add_option("--search", c.search, "evolution or random (the baseline)")
+      ->check(CLI::IsMember({"evolution", "random"}))
+      ->capture_default_str();
+  app.add_option("--population", c.population, "Evolution: candidates per generation")
+      ->capture_default_str();
+  app.add_option("--generations", c.generations, "Evolution: generations")->capture_default_str();
+  app.add_option("--parents", c.parents, "Evolution: top candidates kept as parents")
+      ->capture_default_str();
+  app.add_option("--mutations", c.mutations, "Evolution: children by mutation per generation")
+      ->capture_default_str();
+  app.add_option("--crossovers", c.crossovers, "Evolution: children by crossover per generation")
+      ->capture_default_str();
+  app.add_option("--depth-prob", c.depth_prob, "Evolution: pd, redraw depth and embed dim")
+      ->capture_default_str();
+  app.add_option("--mutate-prob", c.mutate_prob, "Evolution: pm, redraw a layer's heads / ratio")
+      ->capture_default_str();
+  app.add_option("--random-samples", c.random_samples, "Random search: candidates evaluated")
+      ->capture_default_str();
+  app.add_option("--min-params", c.min_params, "Smallest parameter count admitted");
+  app.add_option("--max-params", c.max_params, "Parameter budget: largest count admitted");
+  app.add_option("--min-flops", c.min_flops, "Smallest multiply-accumulates per image admitted");
+  app.add_option("--max-flops", c.max_flops, "Largest multiply-accumulates per image admitted");
+}
+
+}  // namespace ovo::app

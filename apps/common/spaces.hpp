@@ -1,0 +1,38 @@
+// The spaces the programs offer, by name, with the dataset reader each trains on.
+#pragma once
+
+#include <ovo/data/image.hpp>
+#include <ovo/data/image_folder.hpp>
+#include <ovo/space/presets.hpp>
+
+#include "program.hpp"
+
+namespace ovo::app {
+
+inline constexpr space_entry<fashion_mnist_space, data::image_set> fashion_mnist_entry{
+    "fashion-mnist", "28x28 grey, patch 7, embed 64-128, depth 4-6, 10 classes (MNIST formats)"};
+
+inline constexpr space_entry<autoformer_tiny_cifar100, data::image_set> cifar100_tiny_entry{
+    "autoformer-t-cifar100", "AutoFormer-T choices, 32 px, patch 4, 100 classes"};
+inline constexpr space_entry<autoformer_small_cifar100, data::image_set> cifar100_small_entry{
+    "autoformer-s-cifar100", "AutoFormer-S choices, 32 px, patch 4, 100 classes"};
+inline constexpr space_entry<autoformer_base_cifar100, data::image_set> cifar100_base_entry{
+    "autoformer-b-cifar100", "AutoFormer-B choices, 32 px, patch 4, 100 classes"};
+inline constexpr space_entry<autoformer_tiny_cifar100_224, data::image_set>
+    cifar100_tiny_224_entry{"autoformer-t-cifar100-224",
+                            "AutoFormer-T choices, CIFAR upscaled to 224 px, patch 16"};
+inline constexpr space_entry<autoformer_small_cifar100_224, data::image_set>
+    cifar100_small_224_entry{"autoformer-s-cifar100-224",
+                             "AutoFormer-S choices, CIFAR upscaled to 224 px, patch 16"};
+inline constexpr space_entry<autoformer_base_cifar100_224, data::image_set>
+    cifar100_base_224_entry{"autoformer-b-cifar100-224",
+                            "AutoFormer-B choices, CIFAR upscaled to 224 px, patch 16"};
+
+inline constexpr space_entry<autoformer_tiny, data::image_folder> imagenet_tiny_entry{
+    "autoformer-t", "AutoFormer-T, 224 px, patch 16, 1000 classes (ImageNet folders)"};
+inline constexpr space_entry<autoformer_small, data::image_folder> imagenet_small_entry{
+    "autoformer-s", "AutoFormer-S, 224 px, patch 16, 1000 classes (ImageNet folders)"};
+inline constexpr space_entry<autoformer_base, data::image_folder> imagenet_base_entry{
+    "autoformer-b", "AutoFormer-B, 224 px, patch 16, 1000 classes (ImageNet folders)"};
+
+}  // namespace ovo::app
