@@ -12,5 +12,5 @@ int main(int argc, char** argv) {
   return run_program(argc, argv, info, fashion_mnist_entry, cifar100_tiny_entry,
                      cifar100_small_entry, cifar100_base_entry, cifar100_tiny_224_entry,
                      cifar100_small_224_entry, cifar100_base_224_entry, imagenet_tiny_entry,
-                     imagenet_small_entry, imagenet_base_entry);
+                     imagenet_small_entry, imagenet_base_entry, imagenette_tiny_entry);
 }

@@ -159,9 +159,9 @@ std::vector<std::size_t> all_indices(const Source& source) {
 // Trains (or resumes) the supernet on the training split minus the held-out images; prints
 // progress and returns the history.
 template <class Space, class Source>
-std::vector<training_record> train_supernet(const run_config& c, supernet& net,
-                                            const Source& train,
+std::vector<training_record> train_supernet(const run_config& c, supernet& net, const Source& train,
                                             const data::holdout_split& split) {
+  std::filesystem::create_directories(c.out_dir);
   const auto augment = augmentation_for<Space>(c);
   data::batch_loader<Source> loader(train, split.train, augment,
                                     {.batch_size = c.batch_size,
@@ -184,15 +184,16 @@ std::vector<training_record> train_supernet(const run_config& c, supernet& net,
       net.parameters().size());
   std::fflush(stdout);
   trainer.train([&](const training_record& r, long total) {
-    const double eta = static_cast<double>(total - r.step) * c.batch_size /
-                       std::max(r.images_per_second, 1e-9);
+    const double eta =
+        static_cast<double>(total - r.step) * c.batch_size / std::max(r.images_per_second, 1e-9);
     std::string losses = fmt::format("loss {:.4f}", r.loss);
     if (r.teacher_loss != 0)
       losses += fmt::format(" (teacher {:.4f}, kl {:.4f})", r.teacher_loss, r.kl);
-    fmt::print("step {:>6}/{} | epoch {} | {} | lr {:.2e} | {:.0f} img/s | data wait {:.0f}% | "
-               "ETA {}\n",
-               r.step, total, r.epoch, losses, r.lr, r.images_per_second,
-               100 * r.data_wait_fraction, format_duration(eta));
+    fmt::print(
+        "step {:>6}/{} | epoch {} | {} | lr {:.2e} | {:.0f} img/s | data wait {:.0f}% | "
+        "ETA {}\n",
+        r.step, total, r.epoch, losses, r.lr, r.images_per_second, 100 * r.data_wait_fraction,
+        format_duration(eta));
     std::fflush(stdout);
   });
   return trainer.history();
@@ -252,8 +253,8 @@ inline supernet make_supernet(const run_config& c, const vit_shape& shape) {
 
 inline void load_trained(const run_config& c, supernet& net) {
   if (!std::filesystem::exists(c.checkpoint()))
-    throw std::runtime_error(fmt::format("no supernet checkpoint at {} (run `train` first)",
-                                         c.checkpoint().string()));
+    throw std::runtime_error(
+        fmt::format("no supernet checkpoint at {} (run `train` first)", c.checkpoint().string()));
   io::load_checkpoint(c.checkpoint(), net);
 }
 
@@ -299,10 +300,11 @@ nlohmann::json run_all(const run_config& c) {
       {"subnet_file", (c.out_dir / "subnet.safetensors").string()}};
   const auto report_dir = c.out_dir / "report";
   write_run_report(report_dir, summary, history, result);
-  fmt::print("chosen subnet: {}\n  {:.3f}M params, {:.1f}M multiply-adds, held-out top-1 {:.2f}%, "
-             "test top-1 {:.2f}%\n",
-             to_string(chosen), static_cast<double>(result.best.params) / 1e6,
-             result.best.flops / 1e6, 100 * result.best.fitness, 100 * top1);
+  fmt::print(
+      "chosen subnet: {}\n  {:.3f}M params, {:.1f}M multiply-adds, held-out top-1 {:.2f}%, "
+      "test top-1 {:.2f}%\n",
+      to_string(chosen), static_cast<double>(result.best.params) / 1e6, result.best.flops / 1e6,
+      100 * result.best.fitness, 100 * top1);
   fmt::print("total {} (training {}, search {})\n", format_duration(elapsed()),
              format_duration(train_seconds), format_duration(search_seconds));
   fmt::print("report: {}\n", (report_dir / "report.json").string());

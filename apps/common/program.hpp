@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "pipeline.hpp"
@@ -62,15 +62,18 @@ int run_program(int argc, char** argv, const program_info& info, const Entries&.
   std::string arch_option, subnet_file;
 
   auto* run = app.add_subcommand(
-      "run", "Train the supernet, search it, test the chosen subnet, export it and write the "
-             "report (the default when no subcommand is given)");
+      "run",
+      "Train the supernet, search it, test the chosen subnet, export it and write the "
+      "report (the default when no subcommand is given)");
   auto* train = app.add_subcommand("train", "Train (or --resume) the supernet only");
   auto* search = app.add_subcommand(
-      "search", "Search the trained supernet (out/supernet.safetensors) on the held-out images; "
-                "writes out/search.json and the best arch to out/search_best.arch.json");
+      "search",
+      "Search the trained supernet (out/supernet.safetensors) on the held-out images; "
+      "writes out/search.json and the best arch to out/search_best.arch.json");
   auto* eval = app.add_subcommand(
-      "eval", "Test-set top-1 of an exported subnet (--subnet) or of an arch of the trained "
-              "supernet (--arch)");
+      "eval",
+      "Test-set top-1 of an exported subnet (--subnet) or of an arch of the trained "
+      "supernet (--arch)");
   auto* exporter = app.add_subcommand(
       "export", "Export an arch of the trained supernet (--arch) to out/subnet.safetensors");
   auto* spaces = app.add_subcommand("spaces", "List the search spaces of this program");

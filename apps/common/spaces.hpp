@@ -18,15 +18,13 @@ inline constexpr space_entry<autoformer_small_cifar100, data::image_set> cifar10
     "autoformer-s-cifar100", "AutoFormer-S choices, 32 px, patch 4, 100 classes"};
 inline constexpr space_entry<autoformer_base_cifar100, data::image_set> cifar100_base_entry{
     "autoformer-b-cifar100", "AutoFormer-B choices, 32 px, patch 4, 100 classes"};
-inline constexpr space_entry<autoformer_tiny_cifar100_224, data::image_set>
-    cifar100_tiny_224_entry{"autoformer-t-cifar100-224",
-                            "AutoFormer-T choices, CIFAR upscaled to 224 px, patch 16"};
+inline constexpr space_entry<autoformer_tiny_cifar100_224, data::image_set> cifar100_tiny_224_entry{
+    "autoformer-t-cifar100-224", "AutoFormer-T choices, CIFAR upscaled to 224 px, patch 16"};
 inline constexpr space_entry<autoformer_small_cifar100_224, data::image_set>
     cifar100_small_224_entry{"autoformer-s-cifar100-224",
                              "AutoFormer-S choices, CIFAR upscaled to 224 px, patch 16"};
-inline constexpr space_entry<autoformer_base_cifar100_224, data::image_set>
-    cifar100_base_224_entry{"autoformer-b-cifar100-224",
-                            "AutoFormer-B choices, CIFAR upscaled to 224 px, patch 16"};
+inline constexpr space_entry<autoformer_base_cifar100_224, data::image_set> cifar100_base_224_entry{
+    "autoformer-b-cifar100-224", "AutoFormer-B choices, CIFAR upscaled to 224 px, patch 16"};
 
 inline constexpr space_entry<autoformer_tiny, data::image_folder> imagenet_tiny_entry{
     "autoformer-t", "AutoFormer-T, 224 px, patch 16, 1000 classes (ImageNet folders)"};
@@ -34,5 +32,8 @@ inline constexpr space_entry<autoformer_small, data::image_folder> imagenet_smal
     "autoformer-s", "AutoFormer-S, 224 px, patch 16, 1000 classes (ImageNet folders)"};
 inline constexpr space_entry<autoformer_base, data::image_folder> imagenet_base_entry{
     "autoformer-b", "AutoFormer-B, 224 px, patch 16, 1000 classes (ImageNet folders)"};
+inline constexpr space_entry<autoformer_tiny_imagenette, data::image_folder> imagenette_tiny_entry{
+    "autoformer-t-imagenette",
+    "AutoFormer-T choices, 224 px, patch 16, 10 classes (Imagenette folders)"};
 
 }  // namespace ovo::app

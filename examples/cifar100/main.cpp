@@ -14,8 +14,8 @@ int main(int argc, char** argv) {
   c.dataset = "cifar100";
   c.data_dir = "data/cifar-100-binary";
   c.batch_size = 128;
-  c.lr = 5e-4 * c.batch_size / 512;           // AutoFormer: 5e-4 x batch / 512
-  c.steps = 500L * 50'000 / c.batch_size;     // 500 epochs
+  c.lr = 5e-4 * c.batch_size / 512;              // AutoFormer: 5e-4 x batch / 512
+  c.steps = 500L * 50'000 / c.batch_size;        // 500 epochs
   c.warmup_steps = 20L * 50'000 / c.batch_size;  // 20 of them warm-up
   c.checkpoint_every = 2000;
   c.out_dir = "out/cifar100";

@@ -28,8 +28,8 @@ double distillation_objective(net_type& net, const ovo::image_batch<double>& x,
                                              classes, nullptr);
   for (const auto& s : students) {
     const double* logits = net.forward(x, s);
-    total += (1 - alpha) * ovo::cross_entropy<backend>(logits, targets.data(), x.batch, classes,
-                                                       nullptr);
+    total += (1 - alpha) *
+             ovo::cross_entropy<backend>(logits, targets.data(), x.batch, classes, nullptr);
     total += alpha * ovo::distillation_kl<backend>(logits, fixed_teacher_logits.data(), x.batch,
                                                    classes, temperature, probs.data(), nullptr);
   }
@@ -54,8 +54,8 @@ TEST_CASE("distillation step: the accumulated gradient is that of teacher CE + s
   }
   const std::vector<double> targets(soft.begin(), soft.end());
 
-  for (auto [alpha, temperature, n_students] : {std::tuple{0.5, 1.0, 1}, std::tuple{1.0, 2.0, 2},
-                                                std::tuple{0.3, 3.0, 1}}) {
+  for (auto [alpha, temperature, n_students] :
+       {std::tuple{0.5, 1.0, 1}, std::tuple{1.0, 2.0, 2}, std::tuple{0.3, 3.0, 1}}) {
     CAPTURE(alpha);
     CAPTURE(temperature);
     const auto teacher = tiny_space::sample(rng);
@@ -85,8 +85,8 @@ TEST_CASE("distillation step: the accumulated gradient is that of teacher CE + s
       const double up = distillation_objective(net, x, targets, teacher, students, teacher_logits,
                                                alpha, temperature);
       p.values()[i] = saved - h;
-      const double down = distillation_objective(net, x, targets, teacher, students,
-                                                 teacher_logits, alpha, temperature);
+      const double down = distillation_objective(net, x, targets, teacher, students, teacher_logits,
+                                                 alpha, temperature);
       p.values()[i] = saved;
       const double numeric = (up - down) / (2 * h);
       CAPTURE(i);
@@ -127,8 +127,8 @@ TEST_CASE("samplers: uniform, sandwich and OVO teacher/student pairs") {
   ovo::rng_engine rng(3);
   const auto shape = tiny_space::shape();
   for (int trial = 0; trial < 50; ++trial) {
-    const auto u = ovo::draw_step_archs<tiny_space>({.strategy = ovo::sampling_strategy::uniform},
-                                                    rng);
+    const auto u =
+        ovo::draw_step_archs<tiny_space>({.strategy = ovo::sampling_strategy::uniform}, rng);
     CHECK(!u.teacher);
     REQUIRE(u.students.size() == 1);
     CHECK(tiny_space::contains(u.students[0]));

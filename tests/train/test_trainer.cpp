@@ -48,8 +48,7 @@ struct synthetic_loader {
 };
 
 template <class Backend>
-using trainer_for =
-    ovo::supernet_trainer<tiny_space, Backend, ovo::qkv_blocked, synthetic_loader>;
+using trainer_for = ovo::supernet_trainer<tiny_space, Backend, ovo::qkv_blocked, synthetic_loader>;
 
 template <class Backend>
 std::vector<typename Backend::scalar> weights_after(const ovo::trainer_options& options,
@@ -73,8 +72,8 @@ std::vector<typename Backend::scalar> weights_after(const ovo::trainer_options& 
 
 }  // namespace
 
-TEST_CASE_TEMPLATE("trainer: a run stopped and resumed ends with the uninterrupted weights", strategy,
-                   std::integral_constant<int, 0>, std::integral_constant<int, 1>,
+TEST_CASE_TEMPLATE("trainer: a run stopped and resumed ends with the uninterrupted weights",
+                   strategy, std::integral_constant<int, 0>, std::integral_constant<int, 1>,
                    std::integral_constant<int, 2>) {
   using backend = ovo::cpu<float>;
   const ovo::test::temp_dir dir("trainer");

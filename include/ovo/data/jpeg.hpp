@@ -68,8 +68,8 @@ inline image_u8 decode_jpeg(std::span<const std::uint8_t> bytes,
       throw std::runtime_error(
           fmt::format("JPEG '{}': cannot decode: {}", what_for_errors, message));
     if (message.find("Premature end") != std::string::npos)
-      throw std::runtime_error(
-          fmt::format("JPEG '{}': truncated ({} bytes): {}", what_for_errors, bytes.size(), message));
+      throw std::runtime_error(fmt::format("JPEG '{}': truncated ({} bytes): {}", what_for_errors,
+                                           bytes.size(), message));
   }
   return out;
 }

@@ -46,9 +46,12 @@ inline sampling_strategy parse_sampling_strategy(std::string_view name) {
 }
 inline std::string to_string(sampling_strategy s) {
   switch (s) {
-    case sampling_strategy::uniform: return "uniform";
-    case sampling_strategy::sandwich: return "sandwich";
-    case sampling_strategy::ovo: return "ovo";
+    case sampling_strategy::uniform:
+      return "uniform";
+    case sampling_strategy::sandwich:
+      return "sandwich";
+    case sampling_strategy::ovo:
+      return "ovo";
   }
   return "?";
 }

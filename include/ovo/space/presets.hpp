@@ -31,6 +31,9 @@ using autoformer_tiny_cifar100_224 = autoformer_tiny_space<image<224, 16, 3>, cl
 using autoformer_small_cifar100_224 = autoformer_small_space<image<224, 16, 3>, classes<100>>;
 using autoformer_base_cifar100_224 = autoformer_base_space<image<224, 16, 3>, classes<100>>;
 
+// AutoFormer-T's choices for 10-class ImageNet subsets such as Imagenette, 224 px, patch 16.
+using autoformer_tiny_imagenette = autoformer_tiny_space<image<224, 16, 3>, classes<10>>;
+
 // A small space for 28x28 grey Fashion-MNIST, head dim 32. Patch 7 (16 patches + the class token)
 // keeps a supernet step cheap enough for a CPU run of a few minutes; the 49 patches of patch 4 cost
 // three times more per image.

@@ -90,11 +90,11 @@ class distillation_step {
     const double alpha = options_.alpha;
     for (const arch& student : students) {
       logits = net.forward(images, student, &rng);
-      const double ce = cross_entropy<Backend>(logits, targets, b, classes, dlogits_.data(),
-                                               T(1.0 - alpha));
-      const double kl = distillation_kl<Backend>(logits, teacher_logits_.data(), b, classes,
-                                                 options_.temperature, teacher_probs_.data(),
-                                                 dlogits_.data(), T(alpha), true);
+      const double ce =
+          cross_entropy<Backend>(logits, targets, b, classes, dlogits_.data(), T(1.0 - alpha));
+      const double kl =
+          distillation_kl<Backend>(logits, teacher_logits_.data(), b, classes, options_.temperature,
+                                   teacher_probs_.data(), dlogits_.data(), T(alpha), true);
       const double loss = (1.0 - alpha) * ce + alpha * kl;
       detail::require_finite_loss(loss, "student", step, student);
       net.backward(dlogits_.data());

@@ -66,9 +66,10 @@ class staged_targets {
 // Throws, naming the loss and the step, when a loss is not finite: called before any update.
 inline void require_finite_loss(double loss, std::string_view which, long step, const arch& a) {
   if (!std::isfinite(loss))
-    throw std::runtime_error(fmt::format("training diverged: {} loss is {} at optimizer step {} "
-                                         "(arch {})",
-                                         which, loss, step, to_string(a)));
+    throw std::runtime_error(
+        fmt::format("training diverged: {} loss is {} at optimizer step {} "
+                    "(arch {})",
+                    which, loss, step, to_string(a)));
 }
 
 template <class Backend>
@@ -80,7 +81,8 @@ void clip_and_update(parameter_store<Backend>& params, adamw<Backend>& optimizer
 
 inline void require_batch(std::size_t rows, int batch, std::string_view what) {
   if (rows != static_cast<std::size_t>(batch))
-    throw std::invalid_argument(fmt::format("training step: {} {} for {} images", rows, what, batch));
+    throw std::invalid_argument(
+        fmt::format("training step: {} {} for {} images", rows, what, batch));
 }
 
 }  // namespace detail

@@ -122,9 +122,9 @@ class supernet_trainer {
     for (const auto& [key, expected] : identity()) {
       const auto it = metadata.find(key);
       if (it == metadata.end() || it->second != expected)
-        throw std::runtime_error(fmt::format(
-            "{}: checkpoint field '{}' is '{}', this run expects '{}'", path.string(), key,
-            it == metadata.end() ? "(missing)" : it->second, expected));
+        throw std::runtime_error(
+            fmt::format("{}: checkpoint field '{}' is '{}', this run expects '{}'", path.string(),
+                        key, it == metadata.end() ? "(missing)" : it->second, expected));
     }
     rng_engine unused;
     const auto fields = io::load_checkpoint(path, net_, &optimizer_, &unused);
@@ -140,10 +140,10 @@ class supernet_trainer {
     auto fields = identity();
     fields["trainer.history"] = nlohmann::json(history_).dump();
     // The open logging interval, so that a resumed run logs the same means.
-    fields["trainer.interval"] = nlohmann::json::array({interval_.steps, interval_.images,
-                                                        interval_.lr, interval_.loss,
-                                                        interval_.teacher_loss, interval_.kl})
-                                     .dump();
+    fields["trainer.interval"] =
+        nlohmann::json::array({interval_.steps, interval_.images, interval_.lr, interval_.loss,
+                               interval_.teacher_loss, interval_.kl})
+            .dump();
     io::save_checkpoint(options_.checkpoint_path, net_, optimizer_, rng_engine(options_.seed),
                         fields);
   }
@@ -207,14 +207,14 @@ class supernet_trainer {
     const std::span<const float> targets(batch.targets);
     const double lr = schedule_(s);
     if (archs.teacher) {
-      const auto losses = distillation_(net_, optimizer_, images, targets, *archs.teacher,
-                                        archs.students, lr, rng);
+      const auto losses =
+          distillation_(net_, optimizer_, images, targets, *archs.teacher, archs.students, lr, rng);
       interval_.loss += losses.student;
       interval_.teacher_loss += losses.teacher;
       interval_.kl += losses.kl;
     } else {
-      interval_.loss += supervised_(net_, optimizer_, images, targets, archs.students.front(), lr,
-                                    rng);
+      interval_.loss +=
+          supervised_(net_, optimizer_, images, targets, archs.students.front(), lr, rng);
     }
     interval_.lr += lr;
     interval_.steps += 1;

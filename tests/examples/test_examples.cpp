@@ -1,0 +1,335 @@
+// The example trainers and the ovo command end to end on tiny datasets written in the real
+// formats: run, report, export, eval, and a killed run resumed to the uninterrupted weights.
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <ovo/ovo.hpp>
+
+#include "../data/format_writers.hpp"
+#include "../support.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct command_result {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+command_result run_command(const std::vector<std::string>& args) {
+  std::string line = "OMP_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE";
+  for (const auto& a : args) line += " '" + a + "'";
+  line += " 2>&1";
+  command_result r;
+  FILE* pipe = ::popen(line.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buffer[4096];
+  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) r.output.append(buffer, n);
+  const int status = ::pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+nlohmann::json read_json(const fs::path& path) {
+  const auto bytes = ovo::io::read_file_bytes(path);
+  return nlohmann::json::parse(
+      std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+// The tensors of two safetensors files are equal byte for byte (metadata may differ).
+void check_same_tensors(const fs::path& a, const fs::path& b) {
+  const auto x = ovo::io::safetensors::load(a), y = ovo::io::safetensors::load(b);
+  REQUIRE(x.names() == y.names());
+  for (const auto& name : x.names()) {
+    CAPTURE(name);
+    CHECK(x.at(name).shape == y.at(name).shape);
+    CHECK(x.at(name).data == y.at(name).data);
+  }
+}
+
+// A CIFAR-100 directory of 3 training images per class and 1 test image per class.
+fs::path write_tiny_cifar100(const ovo::test::temp_dir& dir) {
+  const fs::path root = dir / "cifar-100-binary";
+  fs::create_directories(root);
+  const auto train = ovo::test::random_image_set(300, 32, 32, 3, 100, 1);
+  const auto test = ovo::test::random_image_set(100, 32, 32, 3, 100, 2);
+  std::vector<int> coarse_train(train.size()), coarse_test(test.size());
+  for (std::size_t i = 0; i < train.size(); ++i) coarse_train[i] = train.labels[i] / 5;
+  for (std::size_t i = 0; i < test.size(); ++i) coarse_test[i] = test.labels[i] / 5;
+  ovo::test::write_cifar100(root / "train.bin", train, coarse_train);
+  ovo::test::write_cifar100(root / "test.bin", test, coarse_test);
+  return root;
+}
+
+const std::vector<std::string> tiny_cifar_run = {"--space",
+                                                 "autoformer-t-cifar100",
+                                                 "--batch",
+                                                 "8",
+                                                 "--eval-batch",
+                                                 "50",
+                                                 "--holdout-per-class",
+                                                 "1",
+                                                 "--warmup-steps",
+                                                 "2",
+                                                 "--log-every",
+                                                 "2"};
+
+std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("examples: cifar100 runs end to end; the ovo command evaluates and exports its subnet") {
+  const ovo::test::temp_dir dir("example_cifar100");
+  const auto data = write_tiny_cifar100(dir);
+  const auto out = dir / "out";
+  const auto run = run_command(concat({OVO_EXAMPLE_CIFAR100,
+                                       "run",
+                                       "--data",
+                                       data.string(),
+                                       "--out",
+                                       out.string(),
+                                       "--steps",
+                                       "4",
+                                       "--population",
+                                       "4",
+                                       "--generations",
+                                       "2",
+                                       "--parents",
+                                       "2",
+                                       "--mutations",
+                                       "1",
+                                       "--crossovers",
+                                       "1",
+                                       "--max-params",
+                                       "7e6"},
+                                      tiny_cifar_run));
+  CAPTURE(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.output.find("step      4/4") != std::string::npos);
+  CHECK(run.output.find("report: " + (out / "report" / "report.json").string()) !=
+        std::string::npos);
+
+  const auto report = read_json(out / "report" / "report.json");
+  const auto chosen = report.at("arch").get<ovo::arch>();
+  CHECK(ovo::autoformer_tiny_cifar100::contains(chosen));
+  const auto params = report.at("params").get<double>();
+  CHECK(params == ovo::count_params(chosen, ovo::autoformer_tiny_cifar100::shape()));
+  CHECK(params <= report.at("param_limit").get<double>());
+  CHECK(report.at("param_limit").get<double>() == 7e6);
+  CHECK(report.at("flops").get<double>() ==
+        ovo::count_macs(chosen, ovo::autoformer_tiny_cifar100::shape()));
+  const double top1 = report.at("test_top1");
+  CHECK(top1 >= 0.0);
+  CHECK(top1 <= 1.0);
+  CHECK(report.at("sampling") == "ovo");
+  CHECK(report.at("training").size() == 2);  // logged at steps 2 and 4
+  const auto history = report.at("search").at("history");
+  CHECK(history.size() >= 4);
+  CHECK(history.size() <= 8);
+  for (const auto& c : history) CHECK(c.at("params").get<double>() <= 7e6);
+  for (const char* svg : {"training_curve.svg", "search_progress.svg", "pareto_front.svg"}) {
+    const auto bytes = ovo::io::read_file_bytes(out / "report" / svg);
+    CHECK(std::string(reinterpret_cast<const char*>(bytes.data()), 5) == "<svg ");
+  }
+
+  // The exported subnet is the chosen arch, and the ovo command's test-set evaluation of it
+  // agrees with the report's.
+  const auto subnet = ovo::io::load_subnet<ovo::cpu<float>>(out / "subnet.safetensors", 4);
+  CHECK(subnet.architecture == chosen);
+  CHECK(read_json(out / "subnet.arch.json").get<ovo::arch>() == chosen);
+  const auto eval = run_command({OVO_COMMAND, "eval", "--space", "autoformer-t-cifar100",
+                                 "--dataset", "cifar100", "--data", data.string(), "--subnet",
+                                 (out / "subnet.safetensors").string(), "--eval-batch", "50"});
+  CAPTURE(eval.output);
+  REQUIRE(eval.exit_code == 0);
+  CHECK(nlohmann::json::parse(eval.output).at("test_top1").get<double>() == top1);
+  // ... and `export` of the same arch from the checkpoint writes the same tensors.
+  const auto exported =
+      run_command({OVO_COMMAND, "export", "--space", "autoformer-t-cifar100", "--dataset",
+                   "cifar100", "--data", data.string(), "--out", (dir / "again").string(), "--arch",
+                   (out / "subnet.arch.json").string()});
+  CAPTURE(exported.output);
+  fs::copy_file(out / "supernet.safetensors", dir / "again.ckpt");
+  REQUIRE(exported.exit_code == 1);  // no checkpoint in that directory yet
+  CHECK(exported.output.find("no supernet checkpoint at") != std::string::npos);
+  fs::create_directories(dir / "again");
+  fs::copy_file(dir / "again.ckpt", dir / "again" / "supernet.safetensors");
+  const auto exported2 =
+      run_command({OVO_COMMAND, "export", "--space", "autoformer-t-cifar100", "--dataset",
+                   "cifar100", "--data", data.string(), "--out", (dir / "again").string(), "--arch",
+                   (out / "subnet.arch.json").string()});
+  CAPTURE(exported2.output);
+  REQUIRE(exported2.exit_code == 0);
+  check_same_tensors(out / "subnet.safetensors", dir / "again" / "subnet.safetensors");
+}
+
+TEST_CASE("examples: a killed cifar100 run resumed with --resume ends with the same weights") {
+  const ovo::test::temp_dir dir("example_resume");
+  const auto data = write_tiny_cifar100(dir);
+  const auto train_args = [&](const fs::path& out) {
+    return concat({OVO_EXAMPLE_CIFAR100, "train", "--data", data.string(), "--out", out.string(),
+                   "--steps", "10", "--checkpoint-every", "2", "--workers", "2"},
+                  tiny_cifar_run);
+  };
+  const auto straight = run_command(train_args(dir / "straight"));
+  CAPTURE(straight.output);
+  REQUIRE(straight.exit_code == 0);
+
+  // Start the same run, kill it (SIGKILL) once its first checkpoint is on disk, resume it.
+  const auto killed_out = dir / "killed";
+  const auto args = train_args(killed_out);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, 1);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  const auto checkpoint = killed_out / "supernet.safetensors";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  while (!fs::exists(checkpoint) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  REQUIRE(WIFSIGNALED(status));
+  const auto at_kill = ovo::io::safetensors::load(checkpoint).metadata.at("optimizer.step");
+  CAPTURE(at_kill);
+  CHECK(std::stol(at_kill) < 10);
+
+  auto resume_args = args;
+  resume_args.push_back("--resume");
+  const auto resumed = run_command(resume_args);
+  CAPTURE(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK(resumed.output.find("resumed from " + checkpoint.string() + " at step " + at_kill) !=
+        std::string::npos);
+  check_same_tensors(dir / "straight" / "supernet.safetensors", checkpoint);
+
+  // A checkpoint of another sampling strategy is refused by name.
+  auto other = args;
+  other.insert(other.end(), {"--resume", "--sampling", "uniform"});
+  const auto refused = run_command(other);
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.output.find("checkpoint field 'trainer.sampling' is 'ovo', this run expects "
+                            "'uniform'") != std::string::npos);
+}
+
+TEST_CASE("examples: imagenet runs end to end on a folder of JPEGs") {
+  const ovo::test::temp_dir dir("example_imagenet");
+  // 10 classes (Imagenette's count) of JPEGs of assorted sizes, train/ and val/.
+  for (const auto& [split, per_class] : {std::pair{"train", 3}, std::pair{"val", 1}}) {
+    for (int c = 0; c < 10; ++c) {
+      const auto class_dir = dir / "imagenette" / split / fmt::format("n{:08}", c);
+      fs::create_directories(class_dir);
+      for (int i = 0; i < per_class; ++i)
+        ovo::data::write_jpeg(
+            class_dir / fmt::format("{}.JPEG", i),
+            ovo::test::smooth_random_image(40 + 7 * i, 50 - 3 * c, 3,
+                                           static_cast<std::uint64_t>(c * 10 + i)),
+            90);
+    }
+  }
+  const auto out = dir / "out";
+  const auto run = run_command({OVO_EXAMPLE_IMAGENET,
+                                "--space",
+                                "autoformer-t-imagenette",
+                                "--data",
+                                (dir / "imagenette").string(),
+                                "--out",
+                                out.string(),
+                                "--steps",
+                                "2",
+                                "--batch",
+                                "4",
+                                "--eval-batch",
+                                "10",
+                                "--holdout-per-class",
+                                "1",
+                                "--warmup-steps",
+                                "1",
+                                "--log-every",
+                                "1",
+                                "--population",
+                                "2",
+                                "--generations",
+                                "1",
+                                "--mutations",
+                                "0",
+                                "--crossovers",
+                                "0",
+                                "--parents",
+                                "1",
+                                "--workers",
+                                "2"});
+  CAPTURE(run.output);
+  REQUIRE(run.exit_code == 0);
+  const auto report = read_json(out / "report" / "report.json");
+  CHECK(report.at("dataset") == "imagenet");
+  CHECK(report.at("search").at("history").size() == 2);
+  const auto subnet = ovo::io::load_subnet<ovo::cpu<float>>(out / "subnet.safetensors", 2);
+  CHECK(subnet.architecture == report.at("arch").get<ovo::arch>());
+
+  // A damaged JPEG stops the run with its name.
+  const auto broken = dir / "imagenette" / "train" / "n00000000" / "0.JPEG";
+  fs::resize_file(broken, fs::file_size(broken) / 2);
+  const auto failed =
+      run_command({OVO_EXAMPLE_IMAGENET, "--space", "autoformer-t-imagenette", "--data",
+                   (dir / "imagenette").string(), "--out", (dir / "out2").string(), "--steps", "2",
+                   "--batch", "4", "--holdout-per-class", "1"});
+  CHECK(failed.exit_code == 1);
+  CHECK(failed.output.find(broken.string()) != std::string::npos);
+}
+
+TEST_CASE("examples: every option of every command is explained in --help") {
+  for (const auto& sub : {"run", "train", "search", "eval", "export"}) {
+    const auto help = run_command({OVO_COMMAND, sub, "--help"});
+    CAPTURE(help.output);
+    REQUIRE(help.exit_code == 0);
+    // CLI11 writes each option's names, type and default in a column of 30, then its
+    // description on the same line or, when the names are wider, on the next line.
+    std::vector<std::string> lines;
+    for (std::size_t pos = 0, end; pos < help.output.size(); pos = end + 1) {
+      end = help.output.find('\n', pos);
+      if (end == std::string::npos) end = help.output.size();
+      lines.push_back(help.output.substr(pos, end - pos));
+    }
+    std::size_t options = 0;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (lines[i].rfind("  -", 0) != 0) continue;
+      ++options;
+      const bool same_line = lines[i].size() > 30 && lines[i][30] != ' ';
+      const bool next_line = i + 1 < lines.size() && lines[i + 1].size() > 30 &&
+                             lines[i + 1].find_first_not_of(' ') == 30;
+      CAPTURE(lines[i]);
+      CHECK((same_line || next_line));
+    }
+    CHECK(options >= 3);
+  }
+  const auto bad = run_command({OVO_COMMAND, "run", "--space", "nonesuch"});
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.output.find("--space nonesuch: expected one of fashion-mnist") != std::string::npos);
+  const auto missing = run_command({OVO_COMMAND, "run", "--data", "/nonexistent/fmnist"});
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.output.find("/nonexistent/fmnist") != std::string::npos);
+}
