@@ -104,8 +104,10 @@ inline void add_training_options(CLI::App& app, run_config& c) {
       ->capture_default_str();
   app.add_option("--sandwich-random", c.sandwich_random, "Random subnets per sandwich step")
       ->capture_default_str();
-  app.add_flag("!--no-augment", c.augment,
-               "Train without augmentation (label smoothing and normalisation only)");
+  app.add_flag("--augment,!--no-augment", c.augment,
+               "Train with the dataset's augmentation (crops, flips; RandAugment, erasing and "
+               "mixup/cutmix for CIFAR and ImageNet) or without (label smoothing only)")
+      ->capture_default_str();
   app.add_option("--checkpoint-every", c.checkpoint_every,
                  "Steps between checkpoints (out/supernet.safetensors; 0: only at the end)")
       ->capture_default_str();
