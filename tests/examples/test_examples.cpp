@@ -94,7 +94,7 @@ std::vector<std::string> concat(std::vector<std::string> a, const std::vector<st
 
 }  // namespace
 
-TEST_CASE("examples: cifar100 runs end to end; the ovo command evaluates and exports its subnet") {
+TEST_CASE("examples: cifar100 runs end to end and the ovo command evaluates and exports its subnet") {
   const ovo::test::temp_dir dir("example_cifar100");
   const auto data = write_tiny_cifar100(dir);
   const auto out = dir / "out";
