@@ -66,8 +66,10 @@ Source load_split(const run_config& c, bool train) {
   }
 }
 
+// The split, refused unless its classes and channels are the space's.
 template <class Space, class Source>
-void check_dataset_fits(const run_config& c, const Source& source) {
+Source load_checked_split(const run_config& c, bool train) {
+  auto source = load_split<Source>(c, train);
   const int classes = data::source_classes(source);
   if (classes != Space::num_classes)
     throw std::invalid_argument(
@@ -78,6 +80,7 @@ void check_dataset_fits(const run_config& c, const Source& source) {
     throw std::invalid_argument(
         fmt::format("dataset '{}' in {} has {}-channel images, space '{}' expects {}", c.dataset,
                     c.data_dir.string(), channels, c.space, Space::channels));
+  return source;
 }
 
 template <class Space>
@@ -204,12 +207,20 @@ template <class Space, class Source>
 search_result search_subnet(const run_config& c, supernet& net, const Source& train,
                             const data::holdout_split& split) {
   auto loader = eval_loader(c, train, split.holdout, augmentation_for<Space>(c));
-  const auto held_out = evaluation_set<backend>::from_loader(loader);
+  // Up to 1 GiB of normalised images, the held-out set is kept in memory for the whole search;
+  // larger ones (ImageNet's 100,000) are read through the loader for every candidate.
+  const std::size_t held_out_bytes = split.holdout.size() * Space::channels * Space::image_size *
+                                     Space::image_size * sizeof(float);
+  std::optional<evaluation_set<backend>> held_out;
+  if (held_out_bytes <= (std::size_t{1} << 30))
+    held_out = evaluation_set<backend>::from_loader(loader);
   const auto constraint = constraint_for(c);
   fmt::print("searching ({}) on {} held-out training images under {}\n", c.search,
-             held_out.images(), constraint.describe());
+             split.holdout.size(), constraint.describe());
   const auto start = std::chrono::steady_clock::now();
-  auto fitness = [&](const arch& a) { return held_out.top1(net, a); };
+  auto fitness = [&](const arch& a) {
+    return held_out ? held_out->top1(net, a) : streamed_top1(net, a, loader);
+  };
   auto progress = [&](int generation, const candidate& best, std::size_t evaluated) {
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -265,9 +276,8 @@ nlohmann::json run_all(const run_config& c) {
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
-  const auto train = load_split<Source>(c, true);
+  const auto train = load_checked_split<Space, Source>(c, true);
   const auto test = load_split<Source>(c, false);
-  check_dataset_fits<Space>(c, train);
   const auto split = split_for(c, train);
   fmt::print("{}: {} training images ({} held out for the search), {} test images\n", c.dataset,
              train.size(), split.holdout.size(), test.size());

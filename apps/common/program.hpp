@@ -103,13 +103,11 @@ int run_program(int argc, char** argv, const program_info& info, const Entries&.
           using space = typename Entry::space;
           using source = typename Entry::source;
           if (train->parsed()) {
-            const auto data = load_split<source>(c, true);
-            check_dataset_fits<space>(c, data);
+            const auto data = load_checked_split<space, source>(c, true);
             auto net = make_supernet(c, space::shape());
             train_supernet<space>(c, net, data, split_for(c, data));
           } else if (search->parsed()) {
-            const auto data = load_split<source>(c, true);
-            check_dataset_fits<space>(c, data);
+            const auto data = load_checked_split<space, source>(c, true);
             auto net = make_supernet(c, space::shape());
             load_trained(c, net);
             const auto result = search_subnet<space>(c, net, data, split_for(c, data));
@@ -120,8 +118,7 @@ int run_program(int argc, char** argv, const program_info& info, const Entries&.
             fmt::print("best: {} held-out top-1 {:.2f}%\n", to_string(result.best.architecture),
                        100 * result.best.fitness);
           } else if (eval->parsed()) {
-            const auto test = load_split<source>(c, false);
-            check_dataset_fits<space>(c, test);
+            const auto test = load_checked_split<space, source>(c, false);
             double top1 = 0;
             arch a;
             if (!subnet_file.empty()) {

@@ -93,13 +93,15 @@ void read_tensor_into(const safetensors& file, const std::string& name, const pa
 // Restores what save_checkpoint wrote into a supernet of the same shape and layout (and, when
 // given, the optimiser and the random engine); returns the metadata, the extra fields included.
 // Nothing is changed unless the whole file matches.
+// `file` is the checkpoint already read from `path` (named in the errors), for a caller that
+// looked at its metadata first.
 template <class Backend, class Layout>
-std::map<std::string, std::string> load_checkpoint(const std::filesystem::path& path,
+std::map<std::string, std::string> load_checkpoint(const safetensors& file,
+                                                   const std::filesystem::path& path,
                                                    vit_supernet<Backend, Layout>& net,
                                                    adamw<Backend>* optimizer = nullptr,
                                                    rng_engine* rng = nullptr) {
   using T = typename Backend::scalar;
-  const auto file = safetensors::load(path);
   if (detail::required_metadata(file, "format", path) != supernet_checkpoint_format)
     throw std::runtime_error(fmt::format("checkpoint '{}': format '{}', expected '{}'",
                                          path.string(), file.metadata.at("format"),
@@ -148,6 +150,14 @@ std::map<std::string, std::string> load_checkpoint(const std::filesystem::path& 
   }
   if (rng) *rng = restored;
   return file.metadata;
+}
+
+template <class Backend, class Layout>
+std::map<std::string, std::string> load_checkpoint(const std::filesystem::path& path,
+                                                   vit_supernet<Backend, Layout>& net,
+                                                   adamw<Backend>* optimizer = nullptr,
+                                                   rng_engine* rng = nullptr) {
+  return load_checkpoint(safetensors::load(path), path, net, optimizer, rng);
 }
 
 }  // namespace ovo::io

@@ -37,6 +37,18 @@ std::size_t count_correct(vit_supernet<Backend, Layout>& net, const arch& a,
   return correct;
 }
 
+namespace detail {
+// A loader batch's host images [size, c, h, w], converted to the back end's scalar, in its memory.
+template <class Backend, class Batch>
+typename Backend::template buffer<typename Backend::scalar> upload_images(const Batch& batch) {
+  using T = typename Backend::scalar;
+  const std::vector<T> host(batch.images.begin(), batch.images.end());
+  typename Backend::template buffer<T> images(host.size());
+  Backend::copy_from_host(std::span<const T>(host), images.data());
+  return images;
+}
+}  // namespace detail
+
 // An evaluation set held in back-end memory, in batches of at most the supernet's batch: built
 // once from the loader's host batches, then scored for every candidate of a search.
 template <class Backend>
@@ -47,10 +59,8 @@ class evaluation_set {
   // Batch: host images [size, c, h, w] and labels, as the data loader yields them.
   template <class Batch>
   void add(const Batch& batch) {
-    std::vector<T> host(batch.images.begin(), batch.images.end());
     auto& stored = batches_.emplace_back();
-    stored.images = typename Backend::template buffer<T>(host.size());
-    Backend::copy_from_host(std::span<const T>(host), stored.images.data());
+    stored.images = detail::upload_images<Backend>(batch);
     stored.labels = batch.labels;
     stored.view = {nullptr, batch.size, batch.channels, batch.height, batch.width};
     images_ += static_cast<std::size_t>(batch.size);
@@ -92,13 +102,10 @@ class evaluation_set {
 // The top-1 of `a` over one pass of a loader (data too large to hold, e.g. ImageNet folders).
 template <class Backend, class Layout, class Loader>
 double streamed_top1(vit_supernet<Backend, Layout>& net, const arch& a, Loader& loader) {
-  using T = typename Backend::scalar;
   std::size_t correct = 0, seen = 0;
   loader.start(0);
   while (auto batch = loader.next()) {
-    std::vector<T> host(batch->images.begin(), batch->images.end());
-    typename Backend::template buffer<T> images(host.size());
-    Backend::copy_from_host(std::span<const T>(host), images.data());
+    const auto images = detail::upload_images<Backend>(*batch);
     correct += count_correct(
         net, a, {images.data(), batch->size, batch->channels, batch->height, batch->width},
         batch->labels);

@@ -117,8 +117,9 @@ class supernet_trainer {
   bool resume() {
     const auto& path = options_.checkpoint_path;
     if (path.empty() || !std::filesystem::exists(path)) return false;
-    // Check the run's identity before touching the weights.
-    const auto metadata = io::safetensors::load(path).metadata;
+    // Check the run's identity before touching the weights; the file is read once.
+    const auto file = io::safetensors::load(path);
+    const auto& metadata = file.metadata;
     for (const auto& [key, expected] : identity()) {
       const auto it = metadata.find(key);
       if (it == metadata.end() || it->second != expected)
@@ -127,7 +128,7 @@ class supernet_trainer {
                         key, it == metadata.end() ? "(missing)" : it->second, expected));
     }
     rng_engine unused;
-    const auto fields = io::load_checkpoint(path, net_, &optimizer_, &unused);
+    const auto fields = io::load_checkpoint(file, path, net_, &optimizer_, &unused);
     history_ = nlohmann::json::parse(fields.at("trainer.history"))
                    .template get<std::vector<training_record>>();
     const auto sums = nlohmann::json::parse(fields.at("trainer.interval"));
