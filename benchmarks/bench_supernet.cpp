@@ -1,6 +1,7 @@
 // Supernet training throughput on the CPU back end (workload cifar-tiny), as JSON lines.
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -19,6 +20,11 @@ using clock_type = std::chrono::steady_clock;
 
 double seconds_since(clock_type::time_point start) {
   return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+nlohmann::json env_or_null(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? nlohmann::json(value) : nlohmann::json(nullptr);
 }
 
 // Best of a few runs of a square sgemm through the back end: the machine's GEMM peak here.
@@ -90,6 +96,11 @@ int main(int argc, char** argv) {
                               {"final_loss", loss},
                               {"model_gflop_per_s", step_gflops},
                               {"gemm_peak_gflop_per_s", peak},
-                              {"peak_fraction", step_gflops / peak}};
+                              {"peak_fraction", step_gflops / peak},
+                              {"gemm", ovo::gemm_provider_description()},
+                              {"env",
+                               {{"OVO_GEMM", env_or_null("OVO_GEMM")},
+                                {"OPENBLAS_CORETYPE", env_or_null("OPENBLAS_CORETYPE")},
+                                {"OMP_WAIT_POLICY", env_or_null("OMP_WAIT_POLICY")}}}};
   std::printf("%s\n", out.dump().c_str());
 }

@@ -19,15 +19,17 @@ done
 
 bash scripts/install_dependencies.sh --benchmarks >&2
 build=${OVO_BENCH_BUILD_DIR:-build-bench}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DOVO_USE_BLAS=ON -DOVO_BUILD_TESTS=OFF \
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DOVO_BUILD_TESTS=OFF \
   -DOVO_BUILD_EXAMPLES=OFF -DOVO_BUILD_BENCHMARKS=ON >&2
 cmake --build "$build" -j "$(nproc)" --target bench_supernet >&2
 
-# Both sides get 2 threads and the configuration each runs best in: PyTorch with
-# OMP_WAIT_POLICY=PASSIVE (its idle OpenMP workers otherwise spin against OpenBLAS's threads) and
-# OPENBLAS_CORETYPE unset (so OpenBLAS picks its kernels for this CPU); ovo with OpenBLAS's OpenMP
-# build, which shares one thread pool with the layers, and OpenMP's default wait policy.
-unset OPENBLAS_CORETYPE
+# Both sides get 2 threads, the best OpenBLAS kernels of this CPU (scripts/cpu_env.sh: SkylakeX on
+# any AVX-512 CPU, which Debian's OpenBLAS 0.3.21 may not know) and the configuration each runs
+# best in: PyTorch on OpenBLAS's pthread build with OMP_WAIT_POLICY=PASSIVE (its idle OpenMP
+# workers otherwise spin against OpenBLAS's threads); ovo with -march=native, its products on
+# OpenBLAS's OpenMP build or Eigen (whichever fits the CPU, see docs/performance.md) and OpenMP's
+# default wait policy. Each JSON line names the kernels it ran.
+source scripts/cpu_env.sh
 export OMP_NUM_THREADS=2
 archs=$(mktemp)
 trap 'rm -f "$archs"' EXIT
@@ -56,6 +58,9 @@ print(json.dumps({
     "statistic": "best of the runs on each side",
     "ovo_peak_fraction": round(max(r["peak_fraction"] for r in ovo), 3),
     "gemm_peak_gflop_per_s": round(max(r["gemm_peak_gflop_per_s"] for r in ovo), 1),
+    "ovo_gemm": ovo[0]["gemm"],
+    "torch_openblas_core": torch[0]["openblas_core"],
+    "openblas_coretype": ovo[0]["env"]["OPENBLAS_CORETYPE"],
     "torch_attention": torch[0]["attention"],
     "torch_version": torch[0]["torch_version"],
 }))'

@@ -1,5 +1,6 @@
 """PyTorch baseline: weight-sharing ViT supernet training steps on sampled subnets."""
 import argparse
+import ctypes
 import json
 import math
 import os
@@ -102,6 +103,17 @@ def blas_lib():
         return "unknown"
 
 
+def openblas_core():
+    """The kernels of the OpenBLAS loaded in this process (openblas_get_corename), if any."""
+    try:
+        lib = next(p for p in blas_lib() if "openblas" in p)
+        core = ctypes.CDLL(lib).openblas_get_corename
+        core.restype = ctypes.c_char_p
+        return core().decode()
+    except (StopIteration, OSError, AttributeError, TypeError):
+        return "unknown"
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--workload", default="cifar-tiny")
@@ -127,9 +139,6 @@ def main():
     if (env["OMP_WAIT_POLICY"] or "").upper() != "PASSIVE":
         print("warning: OMP_WAIT_POLICY is not PASSIVE; torch is much slower here "
               "(run with OMP_WAIT_POLICY=PASSIVE)", file=sys.stderr)
-    if env["OPENBLAS_CORETYPE"] is not None:
-        print("warning: OPENBLAS_CORETYPE is set; the best baseline configuration has it "
-              "unset (run with env -u OPENBLAS_CORETYPE)", file=sys.stderr)
 
     with open(a.archs) as f:
         archs = json.load(f)
@@ -199,6 +208,7 @@ def main():
         "env": env,
         "blas": blas_info(),
         "blas_lib": blas_lib(),
+        "openblas_core": openblas_core(),
         "zero_grad": "set_to_none=False, all parameters updated every step",
         "supernet": {"embed": a.embed, "depth": a.depth, "heads": a.heads,
                      "mlp_ratio": a.mlp_ratio, "tokens": tokens, "classes": a.classes},

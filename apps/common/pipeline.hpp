@@ -38,6 +38,30 @@ inline std::string format_duration(double seconds) {
                    : fmt::format("{}m{:02}s", s / 60, s % 60);
 }
 
+// An image folder's handling of undecodable files: --bad-images, with a warning line per file.
+inline data::image_folder_options image_folder_options_for(const run_config& c) {
+  return {.bad_images = c.bad_images == "fail" ? data::bad_image_policy::fail
+                                               : data::bad_image_policy::replace,
+          .on_replaced = [](const data::undecodable_image& bad,
+                            const std::filesystem::path& replacement) {
+            fmt::print(stderr, "warning: undecodable '{}' replaced by '{}': {}\n",
+                       bad.path.string(), replacement.string(), bad.reason);
+          }};
+}
+
+// report.json's record of the files replaced because they could not be decoded: how many, and
+// the first 20 with the reader's error.
+inline nlohmann::json undecodable_report(const data::image_folder& train,
+                                         const data::image_folder& test) {
+  auto files = train.undecodable();
+  const auto test_files = test.undecodable();
+  files.insert(files.end(), test_files.begin(), test_files.end());
+  nlohmann::json listed = nlohmann::json::array();
+  for (std::size_t i = 0; i < std::min<std::size_t>(files.size(), 20); ++i)
+    listed.push_back({{"path", files[i].path.string()}, {"reason", files[i].reason}});
+  return {{"count", files.size()}, {"files", listed}};
+}
+
 // The training or test split of the configured dataset. In-memory formats load into an
 // image_set; ImageNet-style folders are read image by image (root/train, root/val).
 template <class Source>
@@ -47,7 +71,7 @@ Source load_split(const run_config& c, bool train) {
       throw std::invalid_argument(fmt::format(
           "--dataset {}: space '{}' reads ImageNet-style folders, expected --dataset imagenet",
           c.dataset, c.space));
-    return data::image_folder(c.data_dir / (train ? "train" : "val"));
+    return data::image_folder(c.data_dir / (train ? "train" : "val"), image_folder_options_for(c));
   } else {
     const std::string split = train ? "train" : "test";
     if (c.dataset == "fashion-mnist" || c.dataset == "mnist") {
@@ -105,6 +129,7 @@ data::augment_options augmentation_for(const run_config& c) {
 inline trainer_options trainer_options_for(const run_config& c) {
   trainer_options t;
   t.total_steps = c.steps;
+  t.time_budget_seconds = c.time_budget_seconds;
   t.lr = c.lr;
   t.min_lr = c.min_lr;
   t.warmup_start_lr = c.warmup_start_lr;
@@ -159,10 +184,16 @@ std::vector<std::size_t> all_indices(const Source& source) {
   return out;
 }
 
+// What training did: its records and its step count (the time budget's choice, if any).
+struct training_outcome {
+  std::vector<training_record> history;
+  long steps = 0;
+};
+
 // Trains (or resumes) the supernet on the training split minus the held-out images; prints
-// progress and returns the history.
+// progress.
 template <class Space, class Source>
-std::vector<training_record> train_supernet(const run_config& c, supernet& net, const Source& train,
+training_outcome train_supernet(const run_config& c, supernet& net, const Source& train,
                                             const data::holdout_split& split) {
   std::filesystem::create_directories(c.out_dir);
   const auto augment = augmentation_for<Space>(c);
@@ -180,13 +211,26 @@ std::vector<training_record> train_supernet(const run_config& c, supernet& net, 
   else if (!c.resume && std::filesystem::exists(c.checkpoint()))
     fmt::print("{} exists and will be overwritten (pass --resume to continue it)\n",
                c.checkpoint().string());
+  const std::string length =
+      c.time_budget_seconds > 0
+          ? fmt::format("for {} (steps sized after the first {})",
+                        format_duration(c.time_budget_seconds),
+                        trainer.options().budget_skip_steps + trainer.options().budget_probe_steps)
+          : fmt::format("{} steps", c.steps);
   fmt::print(
-      "training {} steps of batch {} ({} images, {} batches per epoch), sampling {}, {} params in "
-      "the supernet\n",
-      c.steps, c.batch_size, split.train.size(), loader.batches_per_epoch(), c.sampling,
-      net.parameters().size());
+      "training {} of batch {} ({} images, {} batches per epoch), sampling {}, {} params in the "
+      "supernet, products on {}\n",
+      length, c.batch_size, split.train.size(), loader.batches_per_epoch(), c.sampling,
+      net.parameters().size(), gemm_provider_description());
   std::fflush(stdout);
+  long announced = c.time_budget_seconds > 0 ? 0 : trainer.total_steps();
   trainer.train([&](const training_record& r, long total) {
+    if (total != announced && r.step >= trainer.options().budget_skip_steps +
+                                            trainer.options().budget_probe_steps) {
+      fmt::print("time budget {}: {} steps (replay with --steps {})\n",
+                 format_duration(c.time_budget_seconds), total, total);
+      announced = total;
+    }
     const double eta =
         static_cast<double>(total - r.step) * c.batch_size / std::max(r.images_per_second, 1e-9);
     std::string losses = fmt::format("loss {:.4f}", r.loss);
@@ -199,7 +243,7 @@ std::vector<training_record> train_supernet(const run_config& c, supernet& net, 
         format_duration(eta));
     std::fflush(stdout);
   });
-  return trainer.history();
+  return {trainer.history(), trainer.total_steps()};
 }
 
 // Evolutionary (or random) search on the held-out images with the supernet's inherited weights.
@@ -282,7 +326,7 @@ nlohmann::json run_all(const run_config& c) {
   fmt::print("{}: {} training images ({} held out for the search), {} test images\n", c.dataset,
              train.size(), split.holdout.size(), test.size());
   auto net = make_supernet(c, Space::shape());
-  const auto history = train_supernet<Space>(c, net, train, split);
+  const auto trained = train_supernet<Space>(c, net, train, split);
   const double train_seconds = elapsed();
   const auto result = search_subnet<Space>(c, net, train, split);
   const double search_seconds = elapsed() - train_seconds;
@@ -300,7 +344,10 @@ nlohmann::json run_all(const run_config& c) {
       {"space", c.space},
       {"dataset", c.dataset},
       {"sampling", c.sampling},
-      {"steps", c.steps},
+      {"steps", trained.steps},
+      {"time_budget_seconds", c.time_budget_seconds > 0 ? nlohmann::json(c.time_budget_seconds)
+                                                        : nullptr},
+      {"gemm", gemm_provider_description()},
       {"batch_size", c.batch_size},
       {"seed", c.seed},
       {"supernet_params", net.parameters().size()},
@@ -308,8 +355,13 @@ nlohmann::json run_all(const run_config& c) {
       {"search_seconds", search_seconds},
       {"total_seconds", elapsed()},
       {"subnet_file", (c.out_dir / "subnet.safetensors").string()}};
+  std::size_t replaced = 0;
+  if constexpr (std::is_same_v<Source, data::image_folder>) {
+    summary["undecodable_images"] = undecodable_report(train, test);
+    replaced = summary["undecodable_images"]["count"];
+  }
   const auto report_dir = c.out_dir / "report";
-  write_run_report(report_dir, summary, history, result);
+  write_run_report(report_dir, summary, trained.history, result);
   fmt::print(
       "chosen subnet: {}\n  {:.3f}M params, {:.1f}M multiply-adds, held-out top-1 {:.2f}%, "
       "test top-1 {:.2f}%\n",
@@ -317,6 +369,7 @@ nlohmann::json run_all(const run_config& c) {
       100 * result.best.fitness, 100 * top1);
   fmt::print("total {} (training {}, search {})\n", format_duration(elapsed()),
              format_duration(train_seconds), format_duration(search_seconds));
+  if (replaced > 0) fmt::print("{} undecodable images replaced (listed in the report)\n", replaced);
   fmt::print("report: {}\n", (report_dir / "report.json").string());
   return summary;
 }

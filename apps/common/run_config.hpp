@@ -1,9 +1,12 @@
 // The settings of a supernet run (data, training, search, output) and their command-line flags.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
+#include <stdexcept>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -18,10 +21,12 @@ struct run_config {
   bool coarse_labels = false;
   int holdout_per_class = 100;
   int workers = 1;
+  std::string bad_images = "replace";  // image folders: "replace" undecodable files, or "fail"
 
   // Training.
   int batch_size = 128;
   long steps = 2000;
+  double time_budget_seconds = 0;  // > 0: training sizes its step count to this wall-clock time
   double lr = 2e-3, min_lr = 1e-5, warmup_start_lr = 1e-6;
   long warmup_steps = 100;
   double weight_decay = 0.05;
@@ -56,7 +61,7 @@ inline void add_data_options(CLI::App& app, run_config& c) {
   app.add_option("--dataset", c.dataset,
                  "Dataset format: fashion-mnist or mnist (IDX files, plain or .gz), cifar10, "
                  "cifar100 (binary versions), imagenet (a folder with train/ and val/, one "
-                 "subfolder of JPEGs per class)")
+                 "subfolder of JPEG or PNG files per class)")
       ->capture_default_str();
   app.add_option("--data", c.data_dir, "Directory of the dataset's files")->capture_default_str();
   app.add_flag("--coarse-labels", c.coarse_labels, "CIFAR-100: the 20 coarse labels");
@@ -66,6 +71,12 @@ inline void add_data_options(CLI::App& app, run_config& c) {
       ->capture_default_str();
   app.add_option("--workers", c.workers, "Data loading threads (0: load in the training thread)")
       ->capture_default_str();
+  app.add_option("--bad-images", c.bad_images,
+                 "Image folders: a file that cannot be decoded is replaced by the next decodable "
+                 "image of its class, with a warning and a count in the report (replace), or "
+                 "stops the run (fail)")
+      ->check(CLI::IsMember({"replace", "fail"}))
+      ->capture_default_str();
   app.add_option("--out", c.out_dir, "Output directory: checkpoint, subnet, report")
       ->capture_default_str();
   app.add_option("--seed", c.seed, "Seed of everything random: same seed, same run")
@@ -73,9 +84,38 @@ inline void add_data_options(CLI::App& app, run_config& c) {
   app.add_option("--eval-batch", c.eval_batch, "Batch size of evaluation")->capture_default_str();
 }
 
+// Seconds in "90", "90s", "7m", "7.5m" or "1h".
+inline double parse_duration(const std::string& text) {
+  std::size_t used = 0;
+  double value = -1;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+  }
+  const std::string unit = text.substr(std::min(used, text.size()));
+  const double scale = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : -1;
+  if (used == 0 || scale < 0 || !(value >= 0) || !std::isfinite(value))
+    throw CLI::ValidationError("--time-budget",
+                               "'" + text + "': expected a duration such as 90s, 7m or 1h");
+  return value * scale;
+}
+
 inline void add_training_options(CLI::App& app, run_config& c) {
   app.add_option("--batch", c.batch_size, "Training batch size")->capture_default_str();
-  app.add_option("--steps", c.steps, "Optimizer steps of the whole run")->capture_default_str();
+  auto* steps = app.add_option("--steps", c.steps,
+                               "Optimizer steps of the whole run (replaces the time budget)")
+                    ->capture_default_str();
+  // A step count given alone replays a run exactly: it switches off the default budget.
+  steps->each([&c](const std::string&) { c.time_budget_seconds = 0; });
+  app.add_option_function<std::string>(
+         "--time-budget",
+         [&c](const std::string& text) { c.time_budget_seconds = parse_duration(text); },
+         "Wall-clock time of training (90s, 7m, 1h; 0: none): the first steps are timed within "
+         "the warm-up and the cosine schedule is sized to the step count that fits; the report "
+         "records it for --steps")
+      ->default_str(c.time_budget_seconds > 0
+                        ? std::to_string(static_cast<long>(c.time_budget_seconds)) + "s"
+                        : "0");
   app.add_option("--lr", c.lr, "Peak learning rate (AdamW), after warm-up")->capture_default_str();
   app.add_option("--min-lr", c.min_lr, "Learning rate at the end of the cosine decay")
       ->capture_default_str();

@@ -145,3 +145,70 @@ TEST_CASE("evaluation set: top-1 of a subnet equals a count by hand, streamed or
     CHECK(ovo::streamed_top1(net, a, loader) == held.top1(net, a));
   }
 }
+
+TEST_CASE("trainer: a time budget sizes the run, and its step count replays it exactly") {
+  using backend = ovo::cpu<float>;
+  const ovo::test::temp_dir dir("trainer_budget");
+  ovo::trainer_options options;
+  options.total_steps = 5;  // provisional: the budget decides
+  options.lr = 1e-3;
+  options.warmup_steps = 4;
+  options.budget_skip_steps = 1;
+  options.budget_probe_steps = 3;
+  options.log_every = 0;
+  options.seed = 9;
+  options.sampler.strategy = ovo::sampling_strategy::ovo;
+
+  auto run = [&](const ovo::trainer_options& o, std::vector<long> stops, long* total) {
+    std::vector<float> out;
+    for (long stop : stops) {
+      ovo::vit_supernet<backend, ovo::qkv_blocked> net(tiny_space::shape(), 4);
+      ovo::rng_engine init(1);
+      net.initialize(init);
+      synthetic_loader loader;
+      trainer_for<backend> trainer(net, loader, o);
+      trainer.resume();
+      trainer.train({}, stop);
+      *total = trainer.total_steps();
+      const auto& p = net.parameters();
+      out.assign(p.values(), p.values() + p.size());
+    }
+    return out;
+  };
+
+  // A budget already spent by the probe: the run ends where the probe does.
+  long total = 0;
+  options.time_budget_seconds = 1e-9;
+  run(options, {1000}, &total);
+  CHECK(total == 4);
+
+  // Whatever count a budget of a fraction of a second gives, the same count without a budget
+  // replays the run: the probe lies within the warm-up, where the schedule ignores the count.
+  options.time_budget_seconds = 0.3;
+  const auto budgeted = run(options, {1'000'000}, &total);
+  CHECK(total >= 4);
+  ovo::trainer_options replay = options;
+  replay.time_budget_seconds = 0;
+  replay.total_steps = total;
+  long replay_total = 0;
+  CHECK(run(replay, {1'000'000}, &replay_total) == budgeted);
+  CHECK(replay_total == total);
+
+  // Stopped after its probe and resumed, a budgeted run keeps the count it measured.
+  options.time_budget_seconds = 0.3;
+  options.checkpoint_path = dir / "budget.safetensors";
+  long first_total = 0, resumed_total = 0;
+  run(options, {5}, &first_total);
+  const auto resumed = run(options, {1'000'000}, &resumed_total);
+  CHECK(resumed_total == first_total);
+  replay.total_steps = first_total;
+  CHECK(run(replay, {1'000'000}, &replay_total) == resumed);
+
+  // The probe must fit in the warm-up.
+  options.warmup_steps = 3;
+  ovo::vit_supernet<backend, ovo::qkv_blocked> net(tiny_space::shape(), 4);
+  synthetic_loader loader;
+  CHECK_THROWS_WITH_AS(trainer_for<backend>(net, loader, options),
+                       doctest::Contains("warmup_steps is 3, expected at least 4"),
+                       std::invalid_argument);
+}

@@ -9,12 +9,8 @@
 #include <type_traits>
 #include <vector>
 
-#include <Eigen/Core>
-#include <unsupported/Eigen/SpecialFunctions>
-
-#ifdef OVO_USE_CBLAS
-#include <cblas.h>
-#endif
+#include "ovo/backend/gemm_provider.hpp"
+#include "ovo/util/eigen.hpp"
 
 namespace ovo {
 
@@ -51,18 +47,30 @@ struct cpu {
   // ---- matrix products ----------------------------------------------------------------------
   // C[m x n] = alpha * op(A) * op(B) + beta * C, all row-major with leading dimensions; op(A) is
   // m x k, op(B) is k x n. A prefix slice of a larger matrix is just a pointer and its ld.
+  // The products run on the process's provider (see backend/gemm_provider.hpp).
   static void gemm(bool transpose_a, bool transpose_b, int m, int n, int k, T alpha, const T* a,
                    int lda, const T* b, int ldb, T beta, T* c, int ldc) {
-#ifdef OVO_USE_CBLAS
+    gemm_on(active_gemm_provider(), transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta,
+            c, ldc);
+  }
+  // gemm on a given provider; without OpenBLAS linked, every product runs on Eigen.
+  static void gemm_on(gemm_provider provider, bool transpose_a, bool transpose_b, int m, int n,
+                      int k, T alpha, const T* a, int lda, const T* b, int ldb, T beta, T* c,
+                      int ldc) {
+#ifdef OVO_USE_OPENBLAS
     if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
-      const auto ta = transpose_a ? CblasTrans : CblasNoTrans;
-      const auto tb = transpose_b ? CblasTrans : CblasNoTrans;
-      if constexpr (std::is_same_v<T, float>)
-        cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-      else
-        cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-      return;
+      if (provider == gemm_provider::openblas) {
+        const auto ta = transpose_a ? CblasTrans : CblasNoTrans;
+        const auto tb = transpose_b ? CblasTrans : CblasNoTrans;
+        if constexpr (std::is_same_v<T, float>)
+          cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        else
+          cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+      }
     }
+#else
+    (void)provider;
 #endif
     auto C = view(c, m, n, ldc);
     if (k == 0) {

@@ -27,7 +27,13 @@
 namespace ovo {
 
 struct trainer_options {
-  long total_steps = 1000;  // optimizer steps of the whole run
+  long total_steps = 1000;  // optimizer steps of the whole run (provisional with a time budget)
+  // > 0: train() times steps [budget_skip_steps, budget_skip_steps + budget_probe_steps), all
+  // within the warm-up, and sets total_steps so that the run takes about this many seconds. The
+  // learning rate of a warm-up step does not depend on total_steps, so the run equals one given
+  // that step count from the start.
+  double time_budget_seconds = 0;
+  long budget_skip_steps = 3, budget_probe_steps = 20;
   double lr = 5e-4, min_lr = 1e-5, warmup_start_lr = 1e-6;
   long warmup_steps = 0;
   double weight_decay = 0.05;
@@ -102,6 +108,16 @@ class supernet_trainer {
                   .warmup_start_lr = options_.warmup_start_lr} {
     if (options_.total_steps < 1)
       throw std::invalid_argument("trainer_options: total_steps must be positive");
+    if (options_.time_budget_seconds > 0 &&
+        (options_.budget_skip_steps < 0 || options_.budget_probe_steps < 1 ||
+         budget_probe_end() > options_.warmup_steps))
+      throw std::invalid_argument(fmt::format(
+          "trainer_options: a time budget times steps {}..{} within the warm-up; warmup_steps is "
+          "{}, expected at least {}",
+          options_.budget_skip_steps, budget_probe_end() - 1, options_.warmup_steps,
+          budget_probe_end()));
+    if (options_.time_budget_seconds > 0)
+      set_total_steps(std::max(options_.total_steps, budget_probe_end()));
     if (loader_.batches_per_epoch() == 0)
       throw std::invalid_argument("supernet_trainer: the loader yields no batch per epoch");
     net_.drop_path_rate = options_.drop_path;
@@ -111,6 +127,8 @@ class supernet_trainer {
   long step() const { return optimizer_.steps(); }
   const std::vector<training_record>& history() const { return history_; }
   const trainer_options& options() const { return options_; }
+  // The run's step count: total_steps, or what the time budget made of it once it is measured.
+  long total_steps() const { return options_.total_steps; }
 
   // Loads the checkpoint at options.checkpoint_path when one exists; returns whether it did.
   // Throws when it belongs to a run with another seed or sampling strategy.
@@ -133,6 +151,18 @@ class supernet_trainer {
                    .template get<std::vector<training_record>>();
     const auto sums = nlohmann::json::parse(fields.at("trainer.interval"));
     interval_ = {sums.at(0), sums.at(1), sums.at(2), sums.at(3), sums.at(4), sums.at(5)};
+    // A budgeted run resumed after its probe keeps the step count it measured.
+    if (const auto it = fields.find("trainer.total_steps");
+        options_.time_budget_seconds > 0 && it != fields.end() && step() >= budget_probe_end()) {
+      const nlohmann::json stored = nlohmann::json::parse(it->second, nullptr, false);
+      const long total = stored.is_number_integer() ? stored.get<long>() : -1;
+      if (total < step())
+        throw std::runtime_error(fmt::format(
+            "{}: checkpoint field 'trainer.total_steps' is '{}', expected a step count of at "
+            "least {}",
+            path.string(), it->second, step()));
+      set_total_steps(total);
+    }
     return true;
   }
 
@@ -145,18 +175,26 @@ class supernet_trainer {
         nlohmann::json::array({interval_.steps, interval_.images, interval_.lr, interval_.loss,
                                interval_.teacher_loss, interval_.kl})
             .dump();
+    fields["trainer.total_steps"] = std::to_string(options_.total_steps);
     io::save_checkpoint(options_.checkpoint_path, net_, optimizer_, rng_engine(options_.seed),
                         fields);
   }
 
-  // Trains from the current step to total_steps (or stop_at, when smaller).
+  // Trains from the current step to total_steps (or stop_at, when smaller). With a time budget,
+  // total_steps is set once the probe steps are timed.
   void train(const progress& on_log = {}, std::optional<long> stop_at = std::nullopt) {
-    const long end = std::min(options_.total_steps, stop_at.value_or(options_.total_steps));
     const long per_epoch = static_cast<long>(loader_.batches_per_epoch());
-    auto clock_start = std::chrono::steady_clock::now();
+    const bool sizing = options_.time_budget_seconds > 0 && step() < budget_probe_end();
+    const auto run_start = std::chrono::steady_clock::now();
+    auto probe_start = run_start;
+    auto clock_start = run_start;
     double wait_start = loader_.wait_seconds();
     long started_epoch = -1;
-    while (step() < end) {
+    long probe_first = std::max(step(), options_.budget_skip_steps);
+    auto end = [&] {
+      return std::min(options_.total_steps, stop_at.value_or(options_.total_steps));
+    };
+    while (step() < end()) {
       const long s = step(), epoch = s / per_epoch;
       if (epoch != started_epoch) {
         loader_.start(static_cast<std::uint64_t>(epoch), static_cast<std::size_t>(s % per_epoch));
@@ -166,9 +204,12 @@ class supernet_trainer {
       if (!batch)
         throw std::logic_error(fmt::format("loader ended epoch {} before batch {} of {}", epoch,
                                            s % per_epoch, per_epoch));
+      if (sizing && s == probe_first) probe_start = std::chrono::steady_clock::now();
       train_step(*batch, s);
       const long done = step();
-      const bool last = done == end;
+      if (sizing && done == budget_probe_end())
+        size_to_budget(run_start, probe_start, budget_probe_end() - probe_first);
+      const bool last = done == end();
       if (options_.log_every > 0 &&
           (done % options_.log_every == 0 || done == options_.total_steps)) {
         const auto now = std::chrono::steady_clock::now();
@@ -190,6 +231,26 @@ class supernet_trainer {
     long steps = 0, images = 0;
     double lr = 0, loss = 0, teacher_loss = 0, kl = 0;
   };
+
+  long budget_probe_end() const {
+    return options_.budget_skip_steps + options_.budget_probe_steps;
+  }
+
+  void set_total_steps(long total) {
+    options_.total_steps = total;
+    schedule_.total_steps = total;
+  }
+
+  // The steps that fit the budget at the probe's pace, counting the time already spent.
+  void size_to_budget(std::chrono::steady_clock::time_point run_start,
+                      std::chrono::steady_clock::time_point probe_start, long timed_steps) {
+    using seconds = std::chrono::duration<double>;
+    const auto now = std::chrono::steady_clock::now();
+    const double per_step = seconds(now - probe_start).count() / static_cast<double>(timed_steps);
+    const double left = options_.time_budget_seconds - seconds(now - run_start).count();
+    const long more = per_step > 0 ? static_cast<long>(std::max(0.0, left) / per_step) : 0;
+    set_total_steps(std::max(step(), step() + more));
+  }
 
   std::map<std::string, std::string> identity() const {
     return {{"trainer.seed", std::to_string(options_.seed)},

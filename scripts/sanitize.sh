@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Builds the test suites with AddressSanitizer and UndefinedBehaviorSanitizer (GCC) and runs them;
+# any report fails the run. The end-to-end example tests, which run whole trainers, stay out; every
+# reader, checkpoint, gradient, step, trainer and search test is in.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install_dependencies.sh
+build=${OVO_SANITIZE_BUILD_DIR:-build-sanitize}
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -g" \
+  -DOVO_SANITIZE=address,undefined -DOVO_WARNINGS_AS_ERRORS=ON -DOVO_BUILD_TESTS=ON \
+  -DOVO_BUILD_EXAMPLES=OFF -DOVO_BUILD_BENCHMARKS=OFF >/dev/null
+cmake --build "$build" -j "$(nproc)"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+OMP_WAIT_POLICY=PASSIVE ctest --test-dir "$build" --output-on-failure -j "$(nproc)"

@@ -1,0 +1,21 @@
+// Every back-end op, layer, step, trainer and search in one program, for the portability builds
+// (each compiler and instruction set of .ci/run compiles it with warnings as errors).
+#include <ovo/ovo.hpp>
+
+#include "common/spaces.hpp"
+
+// Both scalars and both q/k/v layouts; the program below instantiates the float path of the
+// trainers, searches and reports on image sets and image folders.
+template struct ovo::cpu<float>;
+template struct ovo::cpu<double>;
+template class ovo::vit_supernet<ovo::cpu<float>, ovo::qkv_blocked>;
+template class ovo::vit_supernet<ovo::cpu<double>, ovo::qkv_interleaved>;
+template class ovo::supervised_step<ovo::cpu<double>, ovo::qkv_interleaved>;
+template class ovo::distillation_step<ovo::cpu<double>, ovo::qkv_interleaved>;
+template class ovo::adamw<ovo::cpu<double>>;
+
+int main(int argc, char** argv) {
+  using namespace ovo::app;
+  const program_info info{"instantiate", "All of ovo in one program.", {}};
+  return run_program(argc, argv, info, fashion_mnist_entry, imagenette_tiny_entry);
+}
