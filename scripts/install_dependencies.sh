@@ -12,7 +12,7 @@ for option in "$@"; do
     # The data of the main job, under /usr/share/datasets/fashion-mnist.
     --fashion-mnist) packages+=(dataset-fashion-mnist) ;;
     # The oldest compilers ovo supports, for the portability builds.
-    --portability) packages+=(g++-12 clang-19) ;;
+    --portability) packages+=(g++-11 clang-19) ;;
     # libFuzzer and the sanitizers' runtimes for clang.
     --fuzz) packages+=(clang-19 libclang-rt-19-dev) ;;
     *) echo "install_dependencies.sh: unknown option $option" >&2; exit 2 ;;

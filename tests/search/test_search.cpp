@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <set>
 #include <string>
 #include <utility>
@@ -329,9 +330,17 @@ TEST_CASE("search: generations follow the options, in order and by origin") {
     std::vector<ovo::candidate> earlier;
     for (const auto& e : r.history)
       if (e.generation < c.generation) earlier.push_back(e);
-    std::stable_sort(earlier.begin(), earlier.end(),
-                     [](auto& x, auto& y) { return x.fitness > y.fitness; });
-    earlier.resize(static_cast<std::size_t>(options.parents));
+    // The fittest first; among equals, the first evaluated (a stable sort by fitness).
+    std::vector<std::size_t> order(earlier.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+      return earlier[x].fitness != earlier[y].fitness ? earlier[x].fitness > earlier[y].fitness
+                                                      : x < y;
+    });
+    order.resize(static_cast<std::size_t>(options.parents));
+    std::vector<ovo::candidate> parents;
+    for (std::size_t i : order) parents.push_back(earlier[i]);
+    earlier = std::move(parents);
     const auto& child = c.architecture;
     bool explained = false;
     for (const auto& pc : earlier) {

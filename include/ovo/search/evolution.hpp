@@ -103,8 +103,9 @@ namespace detail {
 inline std::vector<arch> fittest(const std::vector<candidate>& history, int count) {
   std::vector<std::size_t> order(history.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return history[a].fitness > history[b].fitness;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    if (history[a].fitness != history[b].fitness) return history[a].fitness > history[b].fitness;
+    return a < b;
   });
   order.resize(std::min(order.size(), static_cast<std::size_t>(count)));
   std::vector<arch> out;

@@ -24,9 +24,11 @@ std::vector<candidate> pareto_front(std::span<const candidate> candidates, Cost 
   std::vector<std::size_t> order(candidates.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   // Cheapest first; at equal cost the fittest first, then the first seen.
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     if (costs[a] != costs[b]) return costs[a] < costs[b];
-    return candidates[a].fitness > candidates[b].fitness;
+    if (candidates[a].fitness != candidates[b].fitness)
+      return candidates[a].fitness > candidates[b].fitness;
+    return a < b;
   });
   std::vector<candidate> front;
   for (std::size_t i : order)
