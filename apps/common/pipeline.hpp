@@ -275,7 +275,7 @@ search_result search_subnet(const run_config& c, supernet& net, const Source& tr
   };
   if (c.search == "random")
     return random_search<Space>(fitness, constraint, c.random_samples, c.seed, progress);
-  return evolutionary_search<Space>(fitness, constraint,
+  auto result = evolutionary_search<Space>(fitness, constraint,
                                     {.population = c.population,
                                      .generations = c.generations,
                                      .parents = c.parents,
@@ -283,8 +283,14 @@ search_result search_subnet(const run_config& c, supernet& net, const Source& tr
                                      .crossovers = c.crossovers,
                                      .depth_prob = c.depth_prob,
                                      .mutate_prob = c.mutate_prob,
-                                     .seed = c.seed},
+                                     .seed = c.seed,
+                                     .time_budget_seconds = c.search_budget_seconds},
                                     progress);
+  const std::size_t generations = result.best_fitness_per_generation.size();
+  if (c.search_budget_seconds > 0 && generations < static_cast<std::size_t>(c.generations))
+    fmt::print("search budget {}: {} of {} generations (replay with --generations {})\n",
+               format_duration(c.search_budget_seconds), generations, c.generations, generations);
+  return result;
 }
 
 template <class Source, class Space>
@@ -348,6 +354,10 @@ nlohmann::json run_all(const run_config& c) {
       {"time_budget_seconds", c.time_budget_seconds > 0 ? nlohmann::json(c.time_budget_seconds)
                                                         : nullptr},
       {"gemm", gemm_provider_description()},
+      {"search_method", c.search},
+      {"generations", result.best_fitness_per_generation.size()},
+      {"search_budget_seconds",
+       c.search_budget_seconds > 0 ? nlohmann::json(c.search_budget_seconds) : nullptr},
       {"batch_size", c.batch_size},
       {"seed", c.seed},
       {"supernet_params", net.parameters().size()},

@@ -47,6 +47,7 @@ struct run_config {
   int population = 50, generations = 20, parents = 10, mutations = 25, crossovers = 25;
   double depth_prob = 0.4, mutate_prob = 0.2;
   int random_samples = 1000;
+  double search_budget_seconds = 0;  // > 0: evolution starts no generation it cannot finish in time
   double min_params = 0, max_params = std::numeric_limits<double>::infinity();
   double min_flops = 0, max_flops = std::numeric_limits<double>::infinity();
   int eval_batch = 256;
@@ -84,8 +85,8 @@ inline void add_data_options(CLI::App& app, run_config& c) {
   app.add_option("--eval-batch", c.eval_batch, "Batch size of evaluation")->capture_default_str();
 }
 
-// Seconds in "90", "90s", "7m", "7.5m" or "1h".
-inline double parse_duration(const std::string& text) {
+// Seconds in "90", "90s", "7m", "7.5m" or "1h"; `option` is named in the error.
+inline double parse_duration(const std::string& text, const std::string& option) {
   std::size_t used = 0;
   double value = -1;
   try {
@@ -95,9 +96,13 @@ inline double parse_duration(const std::string& text) {
   const std::string unit = text.substr(std::min(used, text.size()));
   const double scale = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : -1;
   if (used == 0 || scale < 0 || !(value >= 0) || !std::isfinite(value))
-    throw CLI::ValidationError("--time-budget",
+    throw CLI::ValidationError(option,
                                "'" + text + "': expected a duration such as 90s, 7m or 1h");
   return value * scale;
+}
+
+inline std::string duration_default(double seconds) {
+  return seconds > 0 ? std::to_string(static_cast<long>(seconds)) + "s" : "0";
 }
 
 inline void add_training_options(CLI::App& app, run_config& c) {
@@ -109,13 +114,13 @@ inline void add_training_options(CLI::App& app, run_config& c) {
   steps->each([&c](const std::string&) { c.time_budget_seconds = 0; });
   app.add_option_function<std::string>(
          "--time-budget",
-         [&c](const std::string& text) { c.time_budget_seconds = parse_duration(text); },
+         [&c](const std::string& text) {
+           c.time_budget_seconds = parse_duration(text, "--time-budget");
+         },
          "Wall-clock time of training (90s, 7m, 1h; 0: none): the first steps are timed within "
          "the warm-up and the cosine schedule is sized to the step count that fits; the report "
          "records it for --steps")
-      ->default_str(c.time_budget_seconds > 0
-                        ? std::to_string(static_cast<long>(c.time_budget_seconds)) + "s"
-                        : "0");
+      ->default_str(duration_default(c.time_budget_seconds));
   app.add_option("--lr", c.lr, "Peak learning rate (AdamW), after warm-up")->capture_default_str();
   app.add_option("--min-lr", c.min_lr, "Learning rate at the end of the cosine decay")
       ->capture_default_str();
@@ -175,6 +180,18 @@ inline void add_search_options(CLI::App& app, run_config& c) {
       ->capture_default_str();
   app.add_option("--random-samples", c.random_samples, "Random search: candidates evaluated")
       ->capture_default_str();
+  auto* generations = app.get_option("--generations");
+  // Generations given alone replay a search exactly: they switch off the default budget.
+  generations->each([&c](const std::string&) { c.search_budget_seconds = 0; });
+  app.add_option_function<std::string>(
+         "--search-budget",
+         [&c](const std::string& text) {
+           c.search_budget_seconds = parse_duration(text, "--search-budget");
+         },
+         "Evolution: wall-clock time of the search (90s, 3m; 0: none): no generation starts that "
+         "would end after it at the previous one's pace; the report's generation count replays it "
+         "with --generations")
+      ->default_str(duration_default(c.search_budget_seconds));
   app.add_option("--min-params", c.min_params, "Smallest parameter count admitted");
   app.add_option("--max-params", c.max_params, "Parameter budget: largest count admitted");
   app.add_option("--min-flops", c.min_flops, "Smallest multiply-accumulates per image admitted");

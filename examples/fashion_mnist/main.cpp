@@ -21,8 +21,10 @@ int main(int argc, char** argv) {
   // 300 held-out images per class: the best of 250 candidates on 3,000 images is a less
   // optimistic estimate of its test top-1 than on 1,000.
   c.holdout_per_class = 300;
+  // 250 candidates, in at most three minutes: a slower machine runs fewer generations.
   c.population = 25;
   c.generations = 10;
+  c.search_budget_seconds = 3 * 60;
   c.mutations = 12;
   c.crossovers = 12;
   c.out_dir = "out/fashion_mnist";

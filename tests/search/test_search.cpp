@@ -383,6 +383,27 @@ TEST_CASE("search: the same seed repeats the search, another seed changes it") {
         archs_of(ovo::random_search<fashion>(f, constraint, 30, 11).history));
 }
 
+TEST_CASE("search: a time budget stops between generations; the count run replays the search") {
+  const separable_fitness<fashion> f(6);
+  const ovo::cost_constraint constraint{.max_params = median_params<fashion>(3)};
+  ovo::evolution_options options = small_options(10);
+  const auto full = ovo::evolutionary_search<fashion>(f, constraint, options);
+  // A budget spent before the second generation: the first always runs, and nothing after it.
+  options.time_budget_seconds = 1e-12;
+  const auto first_only = ovo::evolutionary_search<fashion>(f, constraint, options);
+  CHECK(first_only.best_fitness_per_generation.size() == 1);
+  ovo::evolution_options one = small_options(10);
+  one.generations = 1;
+  CHECK(first_only == ovo::evolutionary_search<fashion>(f, constraint, one));
+  // A budget no search of this size reaches changes nothing.
+  options.time_budget_seconds = 1e6;
+  CHECK(ovo::evolutionary_search<fashion>(f, constraint, options) == full);
+  options.time_budget_seconds = -1;
+  CHECK_THROWS_WITH_AS(ovo::evolutionary_search<fashion>(f, constraint, options),
+                       doctest::Contains("time_budget_seconds = -1, expected at least 0"),
+                       std::invalid_argument);
+}
+
 TEST_CASE("search: with pd = pm = 0 every mutation child is a duplicate and none is kept") {
   ovo::evolution_options options = small_options(3);
   options.depth_prob = 0;

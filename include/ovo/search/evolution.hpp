@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <numeric>
@@ -31,6 +32,10 @@ struct evolution_options {
   double mutate_prob = 0.2;  // pm: probability of redrawing each layer's mlp ratio, and its heads
   std::uint64_t seed = 0;
   int max_attempts = 1000;  // draws per needed candidate before giving it up
+  // > 0: a generation after the first starts only if it would end within this many seconds of
+  // the search's start, at the pace of the generation before it. The search then equals one with
+  // `generations` set to the number it ran (best_fitness_per_generation's size).
+  double time_budget_seconds = 0;
 
   // Throws unless the counts and probabilities are usable together.
   void validate() const {
@@ -44,6 +49,10 @@ struct evolution_options {
       throw std::invalid_argument(fmt::format(
           "evolution_options: mutations + crossovers = {} + {}, expected at most population = {}",
           mutations, crossovers, population));
+    if (!(time_budget_seconds >= 0))
+      throw std::invalid_argument(fmt::format(
+          "evolution_options: time_budget_seconds = {}, expected at least 0 (0: none)",
+          time_budget_seconds));
     if (!(depth_prob >= 0 && depth_prob <= 1) || !(mutate_prob >= 0 && mutate_prob <= 1))
       throw std::invalid_argument(fmt::format(
           "evolution_options: depth_prob = {} and mutate_prob = {}, expected both in [0, 1]",
@@ -161,7 +170,15 @@ search_result evolutionary_search(Fitness&& fitness, const cost_constraint& cons
       if (!pool.offer_random(rng, generation, origin, options.max_attempts)) return;
   };
 
+  using clock = std::chrono::steady_clock;
+  const auto search_start = clock::now();
+  double last_generation_seconds = 0;
   for (int generation = 0; generation < options.generations; ++generation) {
+    const auto generation_start = clock::now();
+    const double elapsed = std::chrono::duration<double>(generation_start - search_start).count();
+    if (generation > 0 && options.time_budget_seconds > 0 &&
+        elapsed + last_generation_seconds > options.time_budget_seconds)
+      break;
     const std::size_t start = pool.history().size();
     if (generation == 0) {
       top_up(start, generation, "initial");
@@ -188,6 +205,8 @@ search_result evolutionary_search(Fitness&& fitness, const cost_constraint& cons
       if (pool.history().size() == start) break;
     }
     best_per_generation.push_back(pool.best().fitness);
+    last_generation_seconds =
+        std::chrono::duration<double>(clock::now() - generation_start).count();
     if (progress) progress(generation, pool.best(), pool.history().size());
   }
   return std::move(pool).result(std::move(best_per_generation));
