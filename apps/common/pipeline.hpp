@@ -194,7 +194,7 @@ struct training_outcome {
 // progress.
 template <class Space, class Source>
 training_outcome train_supernet(const run_config& c, supernet& net, const Source& train,
-                                            const data::holdout_split& split) {
+                                const data::holdout_split& split) {
   std::filesystem::create_directories(c.out_dir);
   const auto augment = augmentation_for<Space>(c);
   data::batch_loader<Source> loader(train, split.train, augment,
@@ -225,8 +225,8 @@ training_outcome train_supernet(const run_config& c, supernet& net, const Source
   std::fflush(stdout);
   long announced = c.time_budget_seconds > 0 ? 0 : trainer.total_steps();
   trainer.train([&](const training_record& r, long total) {
-    if (total != announced && r.step >= trainer.options().budget_skip_steps +
-                                            trainer.options().budget_probe_steps) {
+    if (total != announced &&
+        r.step >= trainer.options().budget_skip_steps + trainer.options().budget_probe_steps) {
       fmt::print("time budget {}: {} steps (replay with --steps {})\n",
                  format_duration(c.time_budget_seconds), total, total);
       announced = total;
@@ -276,16 +276,16 @@ search_result search_subnet(const run_config& c, supernet& net, const Source& tr
   if (c.search == "random")
     return random_search<Space>(fitness, constraint, c.random_samples, c.seed, progress);
   auto result = evolutionary_search<Space>(fitness, constraint,
-                                    {.population = c.population,
-                                     .generations = c.generations,
-                                     .parents = c.parents,
-                                     .mutations = c.mutations,
-                                     .crossovers = c.crossovers,
-                                     .depth_prob = c.depth_prob,
-                                     .mutate_prob = c.mutate_prob,
-                                     .seed = c.seed,
-                                     .time_budget_seconds = c.search_budget_seconds},
-                                    progress);
+                                           {.population = c.population,
+                                            .generations = c.generations,
+                                            .parents = c.parents,
+                                            .mutations = c.mutations,
+                                            .crossovers = c.crossovers,
+                                            .depth_prob = c.depth_prob,
+                                            .mutate_prob = c.mutate_prob,
+                                            .seed = c.seed,
+                                            .time_budget_seconds = c.search_budget_seconds},
+                                           progress);
   const std::size_t generations = result.best_fitness_per_generation.size();
   if (c.search_budget_seconds > 0 && generations < static_cast<std::size_t>(c.generations))
     fmt::print("search budget {}: {} of {} generations (replay with --generations {})\n",
@@ -351,8 +351,8 @@ nlohmann::json run_all(const run_config& c) {
       {"dataset", c.dataset},
       {"sampling", c.sampling},
       {"steps", trained.steps},
-      {"time_budget_seconds", c.time_budget_seconds > 0 ? nlohmann::json(c.time_budget_seconds)
-                                                        : nullptr},
+      {"time_budget_seconds",
+       c.time_budget_seconds > 0 ? nlohmann::json(c.time_budget_seconds) : nullptr},
       {"gemm", gemm_provider_description()},
       {"search_method", c.search},
       {"generations", result.best_fitness_per_generation.size()},

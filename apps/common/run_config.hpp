@@ -96,8 +96,7 @@ inline double parse_duration(const std::string& text, const std::string& option)
   const std::string unit = text.substr(std::min(used, text.size()));
   const double scale = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : -1;
   if (used == 0 || scale < 0 || !(value >= 0) || !std::isfinite(value))
-    throw CLI::ValidationError(option,
-                               "'" + text + "': expected a duration such as 90s, 7m or 1h");
+    throw CLI::ValidationError(option, "'" + text + "': expected a duration such as 90s, 7m or 1h");
   return value * scale;
 }
 

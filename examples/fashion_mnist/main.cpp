@@ -1,5 +1,6 @@
 // The main job: an OVO supernet on Fashion-MNIST, trained for a fixed wall-clock time, searched
-// under a parameter budget, tested, exported and reported, in about twelve minutes on two CPU cores.
+// under a parameter budget, tested, exported and reported, in about twelve minutes on two CPU
+// cores.
 #include "common/spaces.hpp"
 
 int main(int argc, char** argv) {

@@ -38,8 +38,8 @@ void check_provider(ovo::gemm_provider provider, double tolerance) {
         std::vector<T> expected = c, got = c;
         gemm_by_hand<T>(ta, tb, m, n, k, T(0.75), a.data(), lda, b.data(), ldb, beta,
                         expected.data(), ldc);
-        ovo::cpu<T>::gemm_on(provider, ta, tb, m, n, k, T(0.75), a.data(), lda, b.data(), ldb,
-                             beta, got.data(), ldc);
+        ovo::cpu<T>::gemm_on(provider, ta, tb, m, n, k, T(0.75), a.data(), lda, b.data(), ldb, beta,
+                             got.data(), ldc);
         for (std::size_t i = 0; i < got.size(); ++i) {
           if (static_cast<int>(i % ldc) >= n) {
             REQUIRE(got[i] == c[i]);

@@ -35,8 +35,8 @@ constexpr int eigen_vector_bits() {
 inline int openblas_vector_bits(std::string_view core) {
   for (std::string_view wide : {"skylakex", "cooperlake", "sapphirerapids"})
     if (core == wide) return 512;
-  for (std::string_view avx : {"haswell", "zen", "sandybridge", "bulldozer", "piledriver",
-                               "steamroller", "excavator"})
+  for (std::string_view avx :
+       {"haswell", "zen", "sandybridge", "bulldozer", "piledriver", "steamroller", "excavator"})
     if (core == avx) return 256;
   return 128;
 }

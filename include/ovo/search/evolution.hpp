@@ -50,9 +50,9 @@ struct evolution_options {
           "evolution_options: mutations + crossovers = {} + {}, expected at most population = {}",
           mutations, crossovers, population));
     if (!(time_budget_seconds >= 0))
-      throw std::invalid_argument(fmt::format(
-          "evolution_options: time_budget_seconds = {}, expected at least 0 (0: none)",
-          time_budget_seconds));
+      throw std::invalid_argument(
+          fmt::format("evolution_options: time_budget_seconds = {}, expected at least 0 (0: none)",
+                      time_budget_seconds));
     if (!(depth_prob >= 0 && depth_prob <= 1) || !(mutate_prob >= 0 && mutate_prob <= 1))
       throw std::invalid_argument(fmt::format(
           "evolution_options: depth_prob = {} and mutate_prob = {}, expected both in [0, 1]",

@@ -232,9 +232,7 @@ class supernet_trainer {
     double lr = 0, loss = 0, teacher_loss = 0, kl = 0;
   };
 
-  long budget_probe_end() const {
-    return options_.budget_skip_steps + options_.budget_probe_steps;
-  }
+  long budget_probe_end() const { return options_.budget_skip_steps + options_.budget_probe_steps; }
 
   void set_total_steps(long total) {
     options_.total_steps = total;
