@@ -3,8 +3,11 @@
 
 #include <map>
 #include <set>
+#include <string>
 
 #include <ovo/ovo.hpp>
+
+#include "../support.hpp"
 
 TEST_CASE("AutoFormer presets hold the dims of methods.md") {
   using t = ovo::autoformer_tiny;
@@ -106,6 +109,68 @@ TEST_CASE("arch JSON round trip and errors") {
   CHECK(ovo::to_string(ovo::arch{8, 1, {2}, {3.5}}) == "embed=8 depth=1 heads=[2] mlp_ratio=[3.5]");
 }
 
+// Inputs found by fuzz_arch_json and fuzz_subnet (tests/fuzz), and the limits that refuse them.
+TEST_CASE("arch and shape JSON: integers without conversion, widths and nesting bounded") {
+  const auto arch_with = [](const std::string& embed, const std::string& ratio) {
+    return "{\"embed\": " + embed + ", \"depth\": 1, \"heads\": [2], \"mlp_ratio\": [" + ratio +
+           "]}";
+  };
+  CHECK(ovo::arch_from_json(arch_with("8", "3.5")) == ovo::arch{8, 1, {2}, {3.5}});
+  // Found by fuzz_arch_json: a float embed too large for an int was converted to one (undefined
+  // behaviour, UBSan: float-cast-overflow) before the missing fields were noticed.
+  CHECK_THROWS_WITH_AS(ovo::arch_from_json(R"({"depthmbed":2404.0,"he":0,)"
+                                           R"("embed":22147483648404.0,"hea:[ra":null})"),
+                       doctest::Contains("arch JSON: missing field 'depth'"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(ovo::arch_from_json(arch_with("22147483648404.0", "3.5")),
+                       doctest::Contains("arch JSON: embed is 22147483648404.0, expected an "
+                                         "integer in -2147483648..2147483647"),
+                       std::invalid_argument);
+  // An integer out of range was truncated (4294967304 read as 8), a float rounded down.
+  CHECK_THROWS_WITH_AS(ovo::arch_from_json(arch_with("4294967304", "3.5")),
+                       doctest::Contains("embed is 4294967304, expected an integer"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(ovo::arch_from_json(arch_with("8.7", "3.5")),
+                       doctest::Contains("embed is 8.7, expected an integer"),
+                       std::invalid_argument);
+  // mlp_hidden() would convert embed * ratio to an int that cannot hold it.
+  CHECK_THROWS_WITH_AS(ovo::arch_from_json(arch_with("8", "1e300")),
+                       doctest::Contains("mlp_ratio[0] = 1e+300 makes an MLP width of embed 8"),
+                       std::invalid_argument);
+  // Nesting deep enough to overflow the stack in nlohmann's recursive copy and dump.
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  CHECK_THROWS_WITH_AS(ovo::arch_from_json(arch_with(deep, "3.5")),
+                       doctest::Contains("arch JSON: not valid JSON: arrays and objects nested "
+                                         "more than 64 levels deep"),
+                       std::invalid_argument);
+  const std::string nested = std::string(63, '[') + std::string(63, ']');  // 64 levels with {}
+  CHECK_THROWS_WITH_AS(ovo::arch_from_json(arch_with(nested, "3.5")),
+                       doctest::Contains("arch JSON: embed is [[[[["), std::invalid_argument);
+
+  const auto shape_text = nlohmann::json(ovo::test::tiny_space::shape()).dump();
+  CHECK(nlohmann::json(ovo::vit_shape_from_json(shape_text)) ==
+        nlohmann::json(ovo::test::tiny_space::shape()));
+  const auto shape_with = [&](const char* field, const nlohmann::json& value) {
+    auto j = nlohmann::json::parse(shape_text);
+    j[field] = value;
+    return j.dump();
+  };
+  // fuzz_subnet: a subnet's shape claiming embed 4000000 built a network of that width.
+  CHECK_THROWS_WITH_AS(ovo::vit_shape_from_json(shape_with("embed", 4000000)),
+                       doctest::Contains("vit_shape JSON: embed 4000000 outside 1..32768"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(ovo::vit_shape_from_json(shape_with("head_dim", 20000)),
+                       doctest::Contains("heads[0] * head_dim 40000 outside 1..32768"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(ovo::vit_shape_from_json(shape_with("patch_size", 300)),
+                       doctest::Contains("inconsistent shape"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(ovo::vit_shape_from_json(shape_with("image_size", 1024)),
+                       doctest::Contains("tokens (image_size / patch_size)^2 + 1 65537 outside"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(ovo::vit_shape_from_json(shape_with("classes", -1)),
+                       doctest::Contains("classes -1 outside 1..32768"), std::invalid_argument);
+}
+
 TEST_CASE("random engine state round trip") {
   ovo::rng_engine a(5);
   a();
@@ -113,4 +178,7 @@ TEST_CASE("random engine state round trip") {
   ovo::restore_engine_state(b, ovo::engine_state(a));
   CHECK(a() == b());
   CHECK_THROWS_AS(ovo::restore_engine_state(b, "not a state"), std::invalid_argument);
+  // A valid state followed by anything else is not a state either.
+  CHECK_THROWS_AS(ovo::restore_engine_state(b, ovo::engine_state(a) + " 7"), std::invalid_argument);
+  CHECK_NOTHROW(ovo::restore_engine_state(b, ovo::engine_state(a) + "\n"));
 }

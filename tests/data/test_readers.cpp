@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <set>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -113,14 +114,14 @@ TEST_CASE("data: IDX errors name the file and what was expected") {
     write_bytes(images, {image_bytes.begin(), image_bytes.end() - 1});
     CHECK_THROWS_WITH_AS(
         ovo::data::load_idx(images, labels),
-        contains(fmt::format("IDX images file '{}': truncated pixels of 20 images: "
-                             "expected 240 bytes, found 239",
+        contains(fmt::format("IDX images file '{}': truncated pixels of 20 images: the header "
+                             "describes 256 bytes in all, the file holds 255",
                              images.string())),
         std::runtime_error);
     write_bytes(labels, {label_bytes.begin(), label_bytes.end() - 1});
     CHECK_THROWS_WITH_AS(ovo::data::read_idx_labels(labels, 10),
-                         contains(fmt::format("IDX labels file '{}': truncated 20 labels: expected "
-                                              "20 bytes, found 19",
+                         contains(fmt::format("IDX labels file '{}': truncated 20 labels: the "
+                                              "header describes 28 bytes in all, the file holds 27",
                                               labels.string())),
                          std::runtime_error);
     write_bytes(labels, {label_bytes.begin(), label_bytes.begin() + 6});
@@ -209,6 +210,57 @@ TEST_CASE("data: IDX errors name the file and what was expected") {
                                               (dir / "absent").string())),
                          std::runtime_error);
   }
+}
+
+TEST_CASE("data: IDX sizes beyond what the file can hold are refused before reading") {
+  ovo::test::temp_dir dir("idx_sizes");
+  // 4294967295 images of 32768 x 32768 pixels, then no pixels.
+  const std::vector<std::uint8_t> images = {0, 0, 8,    3, 0xff, 0xff, 0xff, 0xff,
+                                            0, 0, 0x80, 0, 0,    0,    0x80, 0};
+  const std::vector<std::uint8_t> labels = {0, 0, 8, 1, 0xff, 0xff, 0xff, 0xff};
+  const fs::path plain = dir / "images", gzipped = dir / "images.gz", label_file = dir / "labels";
+  write_bytes(plain, images);
+  CHECK_THROWS_WITH_AS(
+      ovo::data::read_idx_images(plain),
+      contains(
+          fmt::format("IDX images file '{}': truncated pixels of 4294967295 images: the header "
+                      "describes 4611686017353646096 bytes in all, the file holds 16",
+                      plain.string())),
+      std::runtime_error);
+  ovo::test::detail::write_bytes(gzipped, images, true);
+  const auto gzip_size = fs::file_size(gzipped);
+  CHECK_THROWS_WITH_AS(
+      ovo::data::read_idx_images(gzipped),
+      contains(fmt::format("truncated pixels of 4294967295 images: the header describes "
+                           "4611686017353646096 bytes in all, more than the {}-byte gzip file can "
+                           "inflate to (at most {})",
+                           gzip_size, gzip_size * 1032)),
+      std::runtime_error);
+  write_bytes(label_file, labels);
+  CHECK_THROWS_WITH_AS(
+      ovo::data::read_idx_labels(label_file, 10),
+      contains(fmt::format("IDX labels file '{}': truncated 4294967295 labels: the header "
+                           "describes 4294967303 bytes in all, the file holds 8",
+                           label_file.string())),
+      std::runtime_error);
+}
+
+TEST_CASE("data: CIFAR records decode from memory as from a file") {
+  ovo::test::temp_dir dir("cifar_memory");
+  const image_set set = ovo::test::random_image_set(3, 32, 32, 3, 10, 9);
+  ovo::test::write_cifar10(dir / "batch.bin", set);
+  const auto bytes = read_bytes(dir / "batch.bin");
+  const auto decoded = ovo::data::decode_cifar(std::as_bytes(std::span(bytes)), "in memory",
+                                               ovo::data::cifar10_layout);
+  check_same_images(decoded,
+                    ovo::data::read_cifar_file(dir / "batch.bin", ovo::data::cifar10_layout));
+  check_same_images(decoded, set);
+  CHECK_THROWS_WITH_AS(
+      ovo::data::decode_cifar(std::as_bytes(std::span(bytes)).first(3000), "in memory",
+                              ovo::data::cifar10_layout),
+      contains("CIFAR file 'in memory': size 3000 bytes is not a positive multiple of the "
+               "3073-byte record"),
+      std::runtime_error);
 }
 
 TEST_CASE("data: MNIST split directory, plain files preferred over gzip") {

@@ -3,6 +3,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <tuple>
 #include <vector>
 
 #include <ovo/ovo.hpp>
@@ -139,11 +141,100 @@ TEST_CASE("a checkpoint of another shape, layout or a damaged file is refused by
                     doctest::Contains("format 'ovo.subnet.v1', expected 'ovo.supernet.v1'"));
 }
 
+namespace {
+
+// `source` saved as `target` with the metadata field `key` set to `value`.
+void save_with_metadata(const std::filesystem::path& source, const std::filesystem::path& target,
+                        const std::string& key, const std::string& value) {
+  auto file = ovo::io::safetensors::load(source);
+  file.metadata[key] = value;
+  file.save(target);
+}
+
+}  // namespace
+
+TEST_CASE("a subnet file's shape is checked against its arch and tensors before a network exists") {
+  const ovo::test::temp_dir dir("subnet_shape");
+  const auto path = dir / "subnet.safetensors";
+  run a;
+  ovo::io::export_subnet(path, a.net, space::smallest());  // embed 8, 1 head, MLP 12, 5 tokens
+  const auto shape = nlohmann::json::parse(ovo::io::safetensors::load(path).metadata.at("shape"));
+  const auto with_shape = [&](const char* field, const nlohmann::json& value) {
+    auto edited = shape;
+    edited[field] = value;
+    const auto file = dir / (std::string(field) + ".safetensors");
+    save_with_metadata(path, file, "shape", edited.dump());
+    return file;
+  };
+  const auto load = [](const std::filesystem::path& file) {
+    return ovo::io::load_subnet<backend>(file, 1);
+  };
+  // Found by fuzz_subnet: embed 4000000 built a network that wide (std::bad_alloc or the OOM
+  // killer) before the tensors were compared.
+  const auto wide = with_shape("embed", 4000000);
+  CHECK_THROWS_WITH_AS(load(wide),
+                       doctest::Contains(("subnet '" + wide.string() +
+                                          "': vit_shape JSON: embed 4000000 outside 1..32768")
+                                             .c_str()),
+                       std::runtime_error);
+  CHECK_THROWS_WITH_AS(
+      load(with_shape("embed", 30000)),
+      doctest::Contains("shape field 'embed' is 30000, expected 8 (the arch's own)"),
+      std::runtime_error);
+  CHECK_THROWS_WITH_AS(load(with_shape("mlp_hidden", {30000})),
+                       doctest::Contains("shape field 'mlp_hidden' is [30000], expected [12]"),
+                       std::runtime_error);
+  CHECK_THROWS_WITH_AS(load(with_shape("classes", 30000)),
+                       doctest::Contains("tensor 'head.weight' has shape [5, 8], but the shape's "
+                                         "classes make it [30000, 8]"),
+                       std::runtime_error);
+  CHECK_THROWS_WITH_AS(load(with_shape("image_size", 64)),
+                       doctest::Contains("tensor 'pos_embed' has shape [1, 5, 8], but the shape's "
+                                         "image_size and patch_size make it [1, 257, 8]"),
+                       std::runtime_error);
+  CHECK_THROWS_WITH_AS(load(with_shape("head_dim", 8000)),
+                       doctest::Contains("tensor 'blocks.0.attn.qkv.weight' has shape [12, 8], but "
+                                         "the shape's heads and head_dim make it [24000, 8]"),
+                       std::runtime_error);
+  CHECK(load(path).architecture == space::smallest());
+}
+
+TEST_CASE("a checkpoint's step and engine state are read exactly; a refused one changes nothing") {
+  const ovo::test::temp_dir dir("checkpoint_fields");
+  const auto path = dir / "supernet.safetensors", bad = dir / "bad.safetensors";
+  run a;
+  a.train(1);
+  ovo::io::save_checkpoint(path, a.net, a.optimizer, a.rng);
+  run b;
+  const auto weights = b.weights();
+  const std::string state = ovo::engine_state(b.rng);
+  // "-12" was found by fuzz_checkpoint: the weights were copied, then set_steps threw
+  // std::invalid_argument. "12abc" and a state with more after it were accepted.
+  for (const auto& [key, value, message] :
+       {std::tuple<std::string, std::string, std::string>{
+            "optimizer.step", "-12", "optimizer.step '-12' is not an integer >= 0"},
+        {"optimizer.step", "12abc", "optimizer.step '12abc' is not an integer >= 0"},
+        {"rng", ovo::engine_state(a.rng) + " 7",
+         "rng: random engine state: not a valid mt19937_64 state"}}) {
+    CAPTURE(value);
+    save_with_metadata(path, bad, key, value);
+    CHECK_THROWS_WITH_AS(ovo::io::load_checkpoint(bad, b.net, &b.optimizer, &b.rng),
+                         doctest::Contains(message.c_str()), std::runtime_error);
+    CHECK(b.weights() == weights);
+    CHECK(b.optimizer.steps() == 0);
+    CHECK(ovo::engine_state(b.rng) == state);
+  }
+  ovo::io::load_checkpoint(path, b.net, &b.optimizer, &b.rng);
+  CHECK(b.weights() == a.weights());
+  CHECK(b.optimizer.steps() == 1);
+}
+
 TEST_CASE("a NaN loss stops the step with a message and leaves the weights as they were") {
   run a;
   a.images[5] = std::numeric_limits<float>::quiet_NaN();
   const auto before = a.weights();
-  CHECK_THROWS_WITH(a.train(1),
-                    doctest::Contains("training diverged: cross-entropy loss is nan at optimizer step 1"));
+  CHECK_THROWS_WITH(
+      a.train(1),
+      doctest::Contains("training diverged: cross-entropy loss is nan at optimizer step 1"));
   CHECK(a.weights() == before);
 }

@@ -1,6 +1,8 @@
 // Tests for the safetensors reader/writer and the atomic file helpers.
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -471,6 +473,40 @@ TEST_CASE("malformed files are rejected with a message naming the source and the
     check_rejected(file_with_header(R"({"__metadata__":["x"]})", 0),
                    "'__metadata__' is a JSON array; expected an object of strings");
   }
+}
+
+namespace {
+
+// Peak resident memory of this process so far, in bytes.
+std::uint64_t peak_resident_bytes() {
+  ::rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
+}
+
+}  // namespace
+
+// Found by reading the parser while fuzzing it (tests/fuzz/fuzz_subnet, fuzz_checkpoint).
+TEST_CASE("deep nesting and overlapping tensors exhaust neither the stack nor memory") {
+  // Nesting deep enough to overflow the stack in nlohmann's recursive copy and dump (ASan:
+  // stack-overflow); now refused while parsing.
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  check_rejected(
+      file_with_header(R"({"a":{"dtype":"F32","shape":)" + deep + R"(,"data_offsets":[0,0]}})", 0),
+      "header is not valid JSON: arrays and objects nested more than 64 levels deep");
+
+  // 2048 tensors that all claim the same 1 MiB: each was copied before the overlap check, 2 GiB
+  // for a 1 MiB file; now nothing is copied until the ranges are known to be disjoint.
+  constexpr std::size_t data_size = std::size_t{1} << 20;
+  std::string header = "{";
+  for (int i = 0; i < 2048; ++i)
+    header += (i > 0 ? "," : "") + std::string("\"t") + std::to_string(i) +
+              R"(":{"dtype":"U8","shape":[1048576],"data_offsets":[0,1048576]})";
+  header += "}";
+  const auto file = file_with_header(header, data_size);
+  const std::uint64_t peak_before = peak_resident_bytes();
+  check_rejected(file, "overlap; expected disjoint byte ranges");
+  CHECK(peak_resident_bytes() - peak_before < (std::uint64_t{256} << 20));
 }
 
 TEST_CASE("write_file_atomically replaces the target and leaves no temporary file") {

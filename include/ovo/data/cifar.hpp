@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -45,26 +46,22 @@ inline constexpr cifar_record_layout cifar100_layout(cifar100_labels labels) {
 
 namespace detail {
 
-// Appends the records of one CIFAR file to `out` (32x32x3, classes = layout.classes), converting
-// each record's colour planes to HWC.
-inline void append_cifar_file(const std::filesystem::path& file, const cifar_record_layout& layout,
-                              image_set& out) {
+// Appends the records of one CIFAR file's bytes to `out` (32x32x3, classes = layout.classes),
+// converting each record's colour planes to HWC; `source_name` names the file in the errors.
+inline void append_cifar_records(std::span<const std::byte> bytes, const std::string& source_name,
+                                 const cifar_record_layout& layout, image_set& out) {
   if (layout.label_bytes < 1 || layout.label_index < 0 ||
       layout.label_index >= layout.label_bytes || layout.classes < 1 || layout.classes > 256) {
     throw std::invalid_argument(
         fmt::format("CIFAR file '{}': record layout with label byte {} of {} and {} classes",
-                    file.string(), layout.label_index, layout.label_bytes, layout.classes));
+                    source_name, layout.label_index, layout.label_bytes, layout.classes));
   }
-  if (!std::filesystem::is_regular_file(file)) {
-    throw std::runtime_error(fmt::format("CIFAR file '{}' does not exist", file.string()));
-  }
-  const std::vector<std::byte> bytes = io::read_file_bytes(file);
   const std::size_t record_bytes = layout.record_bytes();
   if (bytes.empty() || bytes.size() % record_bytes != 0) {
     throw std::runtime_error(fmt::format(
         "CIFAR file '{}': size {} bytes is not a positive multiple of the {}-byte record ({} "
         "label bytes + {} pixel bytes)",
-        file.string(), bytes.size(), record_bytes, layout.label_bytes, cifar_pixel_bytes));
+        source_name, bytes.size(), record_bytes, layout.label_bytes, cifar_pixel_bytes));
   }
   const std::size_t records = bytes.size() / record_bytes;
   constexpr std::size_t plane = cifar_side * cifar_side;
@@ -76,7 +73,7 @@ inline void append_cifar_file(const std::filesystem::path& file, const cifar_rec
     const int label = std::to_integer<int>(record[layout.label_index]);
     if (label >= layout.classes) {
       throw std::runtime_error(fmt::format("CIFAR file '{}': record {} has {} {}, expected 0..{}",
-                                           file.string(), r, layout.label_name, label,
+                                           source_name, r, layout.label_name, label,
                                            layout.classes - 1));
     }
     out.labels.push_back(label);
@@ -86,6 +83,15 @@ inline void append_cifar_file(const std::filesystem::path& file, const cifar_rec
       for (std::size_t c = 0; c < 3; ++c)
         hwc[p * 3 + c] = std::to_integer<std::uint8_t>(planes[c * plane + p]);
   }
+}
+
+// Appends the records of one CIFAR file to `out` (see append_cifar_records).
+inline void append_cifar_file(const std::filesystem::path& file, const cifar_record_layout& layout,
+                              image_set& out) {
+  if (!std::filesystem::is_regular_file(file)) {
+    throw std::runtime_error(fmt::format("CIFAR file '{}' does not exist", file.string()));
+  }
+  append_cifar_records(io::read_file_bytes(file), file.string(), layout, out);
 }
 
 // The class names listed one a line in `file` (blank lines skipped), or none when it is absent;
@@ -134,6 +140,15 @@ inline image_set read_cifar_file(const std::filesystem::path& file,
                                  const cifar_record_layout& layout) {
   image_set out = detail::empty_cifar_set(layout.classes);
   detail::append_cifar_file(file, layout, out);
+  return out;
+}
+
+// The records of CIFAR binary data held in memory, read with `layout` (no class names);
+// `source_name` names the data in the errors.
+inline image_set decode_cifar(std::span<const std::byte> bytes, const std::string& source_name,
+                              const cifar_record_layout& layout) {
+  image_set out = detail::empty_cifar_set(layout.classes);
+  detail::append_cifar_records(bytes, source_name, layout, out);
   return out;
 }
 

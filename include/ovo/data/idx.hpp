@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include <fmt/format.h>
@@ -67,6 +68,31 @@ class gzip_reader {
     read_into(bytes, 4, what);
     return std::uint32_t{bytes[0]} << 24 | std::uint32_t{bytes[1]} << 16 |
            std::uint32_t{bytes[2]} << 8 | std::uint32_t{bytes[3]};
+  }
+
+  // Fails unless the file can hold `bytes` bytes of (decompressed) data, `what` as the header
+  // describes them: a plain file holds its size, a gzip file at most deflate's largest ratio
+  // (1032:1) times it. Checked before the data is read, so a header cannot make the reader
+  // allocate for data the file does not have.
+  void expect_at_most_file(std::uint64_t bytes, std::string_view what) {
+    constexpr std::uint64_t deflate_max_ratio = 1032;
+    std::error_code error;
+    const std::uint64_t file_bytes = std::filesystem::file_size(file_, error);
+    if (error) {
+      throw std::runtime_error(
+          fmt::format("{} '{}': cannot read the size: {}", kind_, file_.string(), error.message()));
+    }
+    const bool plain = ::gzdirect(handle_.get()) == 1;
+    const std::uint64_t most = plain ? file_bytes : file_bytes * deflate_max_ratio;
+    if (bytes > most) {
+      throw std::runtime_error(
+          plain ? fmt::format("{} '{}': truncated {}: the header describes {} bytes in all, the "
+                              "file holds {}",
+                              kind_, file_.string(), what, bytes, file_bytes)
+                : fmt::format("{} '{}': truncated {}: the header describes {} bytes in all, more "
+                              "than the {}-byte gzip file can inflate to (at most {})",
+                              kind_, file_.string(), what, bytes, file_bytes, most));
+    }
   }
 
   // Fails when the (decompressed) data goes on past what the header described.
@@ -142,7 +168,9 @@ inline idx_images read_idx_images(const std::filesystem::path& file) {
   out.height = static_cast<int>(rows);
   out.width = static_cast<int>(columns);
   const std::size_t pixel_bytes = std::size_t{count} * rows * columns;
-  reader.read_into(out.pixels, pixel_bytes, fmt::format("pixels of {} images", count));
+  const std::string what = fmt::format("pixels of {} images", count);
+  reader.expect_at_most_file(16 + pixel_bytes, what);
+  reader.read_into(out.pixels, pixel_bytes, what);
   reader.expect_end(16 + pixel_bytes);
   return out;
 }
@@ -163,8 +191,10 @@ inline std::vector<int> read_idx_labels(const std::filesystem::path& file, int c
         file.string(), magic, idx_labels_magic));
   }
   const std::uint32_t count = reader.read_big_endian_u32("header");
+  const std::string what = fmt::format("{} labels", count);
+  reader.expect_at_most_file(8 + std::uint64_t{count}, what);
   std::vector<std::uint8_t> bytes;
-  reader.read_into(bytes, count, fmt::format("{} labels", count));
+  reader.read_into(bytes, count, what);
   reader.expect_end(8 + std::size_t{count});
   std::vector<int> labels(bytes.begin(), bytes.end());
   for (std::size_t i = 0; i < labels.size(); ++i) {

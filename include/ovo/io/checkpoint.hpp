@@ -1,10 +1,12 @@
 // Resumable supernet checkpoints in safetensors: weights, AdamW moments, step and random state.
 #pragma once
 
+#include <charconv>
 #include <filesystem>
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <fmt/format.h>
@@ -14,6 +16,7 @@
 #include "ovo/io/safetensors.hpp"
 #include "ovo/nn/vit_supernet.hpp"
 #include "ovo/optim/adamw.hpp"
+#include "ovo/util/json.hpp"
 #include "ovo/util/random.hpp"
 
 namespace ovo::io {
@@ -108,7 +111,14 @@ std::map<std::string, std::string> load_checkpoint(const safetensors& file,
                                          supernet_checkpoint_format));
   const std::string stored_shape = detail::required_metadata(file, "shape", path);
   const std::string expected_shape = nlohmann::json(net.shape()).dump();
-  if (nlohmann::json::parse(stored_shape, nullptr, false) != nlohmann::json(net.shape()))
+  const auto shape_matches = [&] {
+    try {
+      return parse_json(stored_shape) == nlohmann::json(net.shape());
+    } catch (const std::invalid_argument&) {
+      return false;  // not JSON, so not the supernet's shape
+    }
+  };
+  if (!shape_matches())
     throw std::runtime_error(fmt::format("checkpoint '{}': supernet shape {}, expected {}",
                                          path.string(), stored_shape, expected_shape));
   const std::string& layout = detail::required_metadata(file, "qkv_layout", path);
@@ -127,12 +137,11 @@ std::map<std::string, std::string> load_checkpoint(const safetensors& file,
       detail::read_tensor_into(file, "optimizer.exp_avg_sq." + e.name, e, exp_avg_sq, path);
     }
     const std::string& text = detail::required_metadata(file, "optimizer.step", path);
-    try {
-      step = std::stol(text);
-    } catch (const std::exception&) {
-      throw std::runtime_error(fmt::format("checkpoint '{}': optimizer.step '{}' is not an integer",
-                                           path.string(), text));
-    }
+    const char* const end = text.data() + text.size();
+    const auto [last, error] = std::from_chars(text.data(), end, step);
+    if (error != std::errc() || last != end || step < 0)
+      throw std::runtime_error(fmt::format(
+          "checkpoint '{}': optimizer.step '{}' is not an integer >= 0", path.string(), text));
   }
   rng_engine restored;
   if (rng) {

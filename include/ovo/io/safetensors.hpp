@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ovo/io/atomic_file.hpp"
+#include "ovo/util/json.hpp"
 
 namespace ovo::io {
 
@@ -379,12 +380,10 @@ class safetensors {
 
     nlohmann::ordered_json header;
     try {
-      header = nlohmann::ordered_json::parse(
-          reinterpret_cast<const char*>(header_bytes.data()),
-          reinterpret_cast<const char*>(header_bytes.data() + header_bytes.size()));
-    } catch (const nlohmann::json::exception& error) {
-      throw std::runtime_error(
-          "safetensors: header is not valid JSON: " + std::string(error.what()) + suffix);
+      header = parse_json<nlohmann::ordered_json>(std::string_view(
+          reinterpret_cast<const char*>(header_bytes.data()), header_bytes.size()));
+    } catch (const std::invalid_argument& error) {
+      throw std::runtime_error("safetensors: header is " + std::string(error.what()) + suffix);
     }
     if (!header.is_object()) {
       throw std::runtime_error("safetensors: header is a JSON " + std::string(header.type_name()) +
@@ -417,8 +416,12 @@ class safetensors {
             std::to_string(current.end) + "]) overlap; expected disjoint byte ranges" + suffix);
       }
     }
-    for (located_tensor& entry : located)
+    // Copied only now that the ranges are disjoint: together at most the file's size.
+    for (located_tensor& entry : located) {
+      const auto tensor_bytes = data_section.subspan(entry.begin, entry.end - entry.begin);
+      entry.tensor.data.assign(tensor_bytes.begin(), tensor_bytes.end());
       result.add(std::move(entry.name), std::move(entry.tensor));
+    }
     return result;
   }
 
@@ -467,7 +470,8 @@ class safetensors {
     return result;
   }
 
-  // A tensor read from a header entry, with its byte range in the data section.
+  // A tensor read from a header entry, with its byte range in the data section (its data not yet
+  // copied).
   struct located_tensor {
     std::string name;
     std::uint64_t begin;
@@ -551,11 +555,7 @@ class safetensors {
                                std::to_string(expected_bytes) + " bytes" + suffix);
     }
 
-    const auto tensor_bytes = data_section.subspan(begin, end - begin);
-    return located_tensor{
-        name, begin, end,
-        stored_tensor{type, std::move(shape),
-                      std::vector<std::byte>(tensor_bytes.begin(), tensor_bytes.end())}};
+    return located_tensor{name, begin, end, stored_tensor{type, std::move(shape), {}}};
   }
 
   std::vector<std::string> names_;

@@ -1,9 +1,11 @@
 // One subnet as a standalone model: its own shapes, timm tensor names, the arch in the metadata.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -68,10 +70,53 @@ struct standalone_subnet {
   }
 };
 
+namespace detail {
+
+// Checks, before any network is built, that the shape is the arch's own and that each of its
+// dims is that of the tensor that stores it, so the network holds no more weights than the file.
+inline void check_subnet_shape(const safetensors& file, const std::filesystem::path& path,
+                               const arch& a, const vit_shape& shape) {
+  const vit_shape own = vit_shape::of_subnet(a, shape);
+  const auto same = [&](std::string_view field, const auto& stored, const auto& expected) {
+    if (stored != expected)
+      throw std::runtime_error(
+          fmt::format("subnet '{}': shape field '{}' is {}, expected {} (the arch's own)",
+                      path.string(), field, stored, expected));
+  };
+  same("embed", shape.embed, own.embed);
+  same("depth", shape.depth, own.depth);
+  same("heads", shape.heads, own.heads);
+  same("mlp_hidden", shape.mlp_hidden, own.mlp_hidden);
+  const auto stored_as = [&](const std::string& name, const std::vector<std::int64_t>& expected,
+                             std::string_view fields) {
+    if (!file.contains(name))
+      throw std::runtime_error(
+          fmt::format("subnet '{}': tensor '{}' is missing", path.string(), name));
+    const auto& stored = file.at(name).shape;
+    if (stored != expected)
+      throw std::runtime_error(
+          fmt::format("subnet '{}': tensor '{}' has shape {}, but the shape's {} make it {}",
+                      path.string(), name, stored, fields, expected));
+  };
+  const std::int64_t e = shape.embed;
+  stored_as("patch_embed.proj.weight", {e, shape.channels, shape.patch_size, shape.patch_size},
+            "embed, channels and patch_size");
+  stored_as("pos_embed", {1, shape.tokens(), e}, "image_size and patch_size");
+  stored_as("head.weight", {shape.classes, e}, "classes");
+  for (std::size_t i = 0; i < shape.heads.size(); ++i) {
+    stored_as(fmt::format("blocks.{}.attn.qkv.weight", i),
+              {3 * std::int64_t{shape.heads[i]} * shape.head_dim, e}, "heads and head_dim");
+    stored_as(fmt::format("blocks.{}.mlp.fc1.weight", i), {shape.mlp_hidden[i], e}, "mlp_hidden");
+  }
+}
+
+}  // namespace detail
+
+// Builds the standalone subnet that `file`, already read from `path` (named in the errors), holds.
 template <class Backend>
-standalone_subnet<Backend> load_subnet(const std::filesystem::path& path, int max_batch) {
+standalone_subnet<Backend> load_subnet(const safetensors& file, const std::filesystem::path& path,
+                                       int max_batch) {
   using T = typename Backend::scalar;
-  const auto file = safetensors::load(path);
   if (detail::required_metadata(file, "format", path) != subnet_format)
     throw std::runtime_error(fmt::format("subnet '{}': format '{}', expected '{}'", path.string(),
                                          file.metadata.at("format"), subnet_format));
@@ -79,13 +124,12 @@ standalone_subnet<Backend> load_subnet(const std::filesystem::path& path, int ma
   vit_shape shape;
   try {
     a = arch_from_json(detail::required_metadata(file, "arch", path));
-    shape = nlohmann::json::parse(detail::required_metadata(file, "shape", path)).get<vit_shape>();
+    shape = vit_shape_from_json(detail::required_metadata(file, "shape", path));
     shape.check_fits(a);
   } catch (const std::invalid_argument& e) {
     throw std::runtime_error(fmt::format("subnet '{}': {}", path.string(), e.what()));
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(fmt::format("subnet '{}': shape: {}", path.string(), e.what()));
   }
+  detail::check_subnet_shape(file, path, a, shape);
   standalone_subnet<Backend> out{a, vit_supernet<Backend, qkv_blocked>(shape, max_batch)};
   std::vector<T> values(out.network.parameters().size());
   for (const auto& t : out.network.subnet_tensors(a)) {
@@ -101,6 +145,11 @@ standalone_subnet<Backend> load_subnet(const std::filesystem::path& path, int ma
   }
   Backend::copy_from_host(values, out.network.parameters().values());
   return out;
+}
+
+template <class Backend>
+standalone_subnet<Backend> load_subnet(const std::filesystem::path& path, int max_batch) {
+  return load_subnet<Backend>(safetensors::load(path), path, max_batch);
 }
 
 }  // namespace ovo::io

@@ -1,6 +1,7 @@
 // A runtime ViT architecture: one embed dim, a depth, and per-layer heads and MLP ratios.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -9,6 +10,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
+
+#include "ovo/util/json.hpp"
 
 namespace ovo {
 
@@ -44,12 +47,16 @@ inline void from_json(const nlohmann::json& j, arch& a) {
           fmt::format("arch JSON: missing field '{}' in {}", name, j.dump()));
     return j.at(name);
   };
+  const nlohmann::json &embed = field("embed"), &depth = field("depth"), &heads = field("heads"),
+                       &mlp_ratio = field("mlp_ratio");
   try {
-    a.embed = field("embed").get<int>();
-    a.depth = field("depth").get<int>();
-    a.heads = field("heads").get<std::vector<int>>();
-    a.mlp_ratio = field("mlp_ratio").get<std::vector<double>>();
+    a.embed = detail::json_int(embed, "embed");
+    a.depth = detail::json_int(depth, "depth");
+    a.heads = detail::json_ints(heads, "heads");
+    a.mlp_ratio = mlp_ratio.get<std::vector<double>>();
   } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(fmt::format("arch JSON: {} in {}", e.what(), j.dump()));
+  } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(fmt::format("arch JSON: {} in {}", e.what(), j.dump()));
   }
   if (a.heads.size() != static_cast<std::size_t>(a.depth) ||
@@ -57,14 +64,21 @@ inline void from_json(const nlohmann::json& j, arch& a) {
     throw std::invalid_argument(
         fmt::format("arch JSON: depth {} but {} heads and {} mlp_ratio entries", a.depth,
                     a.heads.size(), a.mlp_ratio.size()));
+  // mlp_hidden() truncates embed * ratio to an int, which must hold it.
+  for (std::size_t i = 0; i < a.mlp_ratio.size(); ++i)
+    if (!(std::abs(a.embed * a.mlp_ratio[i]) < 0x1p31))
+      throw std::invalid_argument(
+          fmt::format("arch JSON: mlp_ratio[{}] = {} makes an MLP width of embed {} times it, "
+                      "expected a width that fits in an int",
+                      i, a.mlp_ratio[i], a.embed));
 }
 
 inline arch arch_from_json(const std::string& text) {
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw std::invalid_argument(fmt::format("arch JSON: not valid JSON: {}", e.what()));
+    j = parse_json(text);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(fmt::format("arch JSON: {}", e.what()));
   }
   return j.get<arch>();
 }

@@ -2,13 +2,17 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
 #include <stdexcept>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "ovo/space/arch.hpp"
+#include "ovo/util/json.hpp"
 
 namespace ovo {
 
@@ -22,6 +26,11 @@ struct vit_shape {
   int patch_size = 16;
   int channels = 3;
   int classes = 1000;
+
+  // The largest width from_json accepts for any dim (embed, depth, classes, a layer's heads,
+  // attention width heads * head_dim and MLP width, a patch's values, the tokens): products of two
+  // such widths, which the layers form in int, cannot overflow.
+  static constexpr int max_json_width = 1 << 15;
 
   int patches_per_side() const { return image_size / patch_size; }
   int patches() const { return patches_per_side() * patches_per_side(); }
@@ -70,24 +79,61 @@ inline void to_json(nlohmann::json& j, const vit_shape& s) {
       {"patch_size", s.patch_size}, {"channels", s.channels}, {"classes", s.classes}};
 }
 
+// Reads a shape and checks it: consistent, and every width at most vit_shape::max_json_width.
 inline void from_json(const nlohmann::json& j, vit_shape& s) {
+  const auto error = [&](const std::string& why) {
+    return std::invalid_argument(fmt::format("vit_shape JSON: {} in {}", why, j.dump()));
+  };
   try {
-    j.at("embed").get_to(s.embed);
-    j.at("depth").get_to(s.depth);
-    j.at("heads").get_to(s.heads);
-    j.at("mlp_hidden").get_to(s.mlp_hidden);
-    j.at("head_dim").get_to(s.head_dim);
-    j.at("image_size").get_to(s.image_size);
-    j.at("patch_size").get_to(s.patch_size);
-    j.at("channels").get_to(s.channels);
-    j.at("classes").get_to(s.classes);
+    s.embed = detail::json_int(j.at("embed"), "embed");
+    s.depth = detail::json_int(j.at("depth"), "depth");
+    s.heads = detail::json_ints(j.at("heads"), "heads");
+    s.mlp_hidden = detail::json_ints(j.at("mlp_hidden"), "mlp_hidden");
+    s.head_dim = detail::json_int(j.at("head_dim"), "head_dim");
+    s.image_size = detail::json_int(j.at("image_size"), "image_size");
+    s.patch_size = detail::json_int(j.at("patch_size"), "patch_size");
+    s.channels = detail::json_int(j.at("channels"), "channels");
+    s.classes = detail::json_int(j.at("classes"), "classes");
   } catch (const nlohmann::json::exception& e) {
-    throw std::invalid_argument(fmt::format("vit_shape JSON: {} in {}", e.what(), j.dump()));
+    throw error(e.what());
+  } catch (const std::invalid_argument& e) {
+    throw error(e.what());
   }
-  if (s.depth < 1 || s.heads.size() != static_cast<std::size_t>(s.depth) ||
-      s.mlp_hidden.size() != static_cast<std::size_t>(s.depth) || s.patch_size < 1 ||
-      s.image_size % s.patch_size != 0)
+  const auto check_width = [&](const std::string& name, std::int64_t value) {
+    if (value < 1 || value > vit_shape::max_json_width)
+      throw error(fmt::format("{} {} outside 1..{}", name, value, vit_shape::max_json_width));
+  };
+  for (const auto& [name, value] : {std::pair{"embed", s.embed},
+                                    {"depth", s.depth},
+                                    {"head_dim", s.head_dim},
+                                    {"image_size", s.image_size},
+                                    {"patch_size", s.patch_size},
+                                    {"channels", s.channels},
+                                    {"classes", s.classes}})
+    check_width(name, value);
+  if (s.heads.size() != static_cast<std::size_t>(s.depth) ||
+      s.mlp_hidden.size() != static_cast<std::size_t>(s.depth) || s.image_size % s.patch_size != 0)
     throw std::invalid_argument(fmt::format("vit_shape JSON: inconsistent shape {}", j.dump()));
+  for (std::size_t i = 0; i < s.heads.size(); ++i) {
+    check_width(fmt::format("heads[{}]", i), s.heads[i]);
+    check_width(fmt::format("heads[{}] * head_dim", i), std::int64_t{s.heads[i]} * s.head_dim);
+    check_width(fmt::format("mlp_hidden[{}]", i), s.mlp_hidden[i]);
+  }
+  check_width("channels * patch_size^2", std::int64_t{s.channels} * s.patch_size * s.patch_size);
+  const std::int64_t side = s.image_size / s.patch_size;
+  check_width("tokens (image_size / patch_size)^2 + 1", side * side + 1);
+}
+
+// Parses a shape from JSON text (see from_json); throws std::invalid_argument starting
+// "vit_shape JSON: ".
+inline vit_shape vit_shape_from_json(const std::string& text) {
+  nlohmann::json j;
+  try {
+    j = parse_json(text);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(fmt::format("vit_shape JSON: {}", e.what()));
+  }
+  return j.get<vit_shape>();
 }
 
 }  // namespace ovo

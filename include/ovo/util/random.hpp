@@ -66,7 +66,8 @@ inline std::string engine_state(const rng_engine& rng) {
 inline void restore_engine_state(rng_engine& rng, const std::string& state) {
   std::istringstream in(state);
   in >> rng;
-  if (in.fail()) throw std::invalid_argument("random engine state: not a valid mt19937_64 state");
+  if (in.fail() || !(in >> std::ws).eof())
+    throw std::invalid_argument("random engine state: not a valid mt19937_64 state");
 }
 
 }  // namespace ovo
