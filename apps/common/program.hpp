@@ -1,4 +1,5 @@
-// The command-line programs: subcommands run/train/search/eval/export over a list of spaces.
+// The command-line programs: subcommands run/train/search/eval/export over a list of spaces, and
+// check-data.
 #pragma once
 
 #include <exception>
@@ -9,6 +10,8 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+
+#include <ovo/data/image_check.hpp>
 
 #include "pipeline.hpp"
 
@@ -54,6 +57,24 @@ inline arch read_arch_option(const std::string& value) {
   return arch_from_json(value);
 }
 
+// `check-data DIR`: decodes every file of the image folder, lists those that cannot be decoded
+// and ends with a summary line; returns 1 when there are any.
+inline int check_data(const std::filesystem::path& dir, unsigned threads) {
+  const data::image_folder folder(dir);
+  fmt::print("checking {} files of {} classes in {}\n", folder.size(), folder.classes(),
+             dir.string());
+  std::fflush(stdout);
+  const auto undecodable = data::find_undecodable_images(folder, threads, [&](std::size_t checked) {
+    fmt::print("checked {}/{} files\n", checked, folder.size());
+    std::fflush(stdout);
+  });
+  for (const auto& bad : undecodable)
+    fmt::print("undecodable '{}': {}\n", bad.path.string(), bad.reason);
+  fmt::print("{} files, {} classes, {} undecodable\n", folder.size(), folder.classes(),
+             undecodable.size());
+  return undecodable.empty() ? 0 : 1;
+}
+
 template <class... Entries>
 int run_program(int argc, char** argv, const program_info& info, const Entries&... entries) {
   CLI::App app(info.description, info.name);
@@ -77,6 +98,15 @@ int run_program(int argc, char** argv, const program_info& info, const Entries&.
   auto* exporter = app.add_subcommand(
       "export", "Export an arch of the trained supernet (--arch) to out/subnet.safetensors");
   auto* spaces = app.add_subcommand("spaces", "List the search spaces of this program");
+  auto* check = app.add_subcommand(
+      "check-data",
+      "Decode every file of an image folder (DIR/<class>/<files>) and list those that cannot be "
+      "decoded, with the reason; exits with 1 when there are any");
+  std::filesystem::path check_dir;
+  unsigned check_threads = 0;
+  check->add_option("dir", check_dir, "The image folder, such as data/imagenet/train")->required();
+  check->add_option("--threads", check_threads, "Decoding threads (0: one per core)")
+      ->capture_default_str();
   for (auto* sub : {&app, run, train, search, eval, exporter}) {
     add_data_options(*sub, c);
   }
@@ -97,6 +127,7 @@ int run_program(int argc, char** argv, const program_info& info, const Entries&.
       (fmt::print("{:<28} {}\n", entries.name, entries.description), ...);
       return 0;
     }
+    if (check->parsed()) return check_data(check_dir, check_threads);
     with_space(
         c.space,
         [&]<class Entry>(const Entry&) {

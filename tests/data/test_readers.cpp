@@ -25,6 +25,7 @@
 
 #include "../support.hpp"
 #include "format_writers.hpp"
+#include "image_file_writers.hpp"
 
 namespace fs = std::filesystem;
 using ovo::data::image_set;
@@ -538,7 +539,7 @@ TEST_CASE("data: corrupt or missing JPEG files throw naming the file") {
                        contains("JPEG 'empty buffer': 0 bytes is not a JPEG"), std::runtime_error);
 }
 
-TEST_CASE("data: image_folder lists classes and JPEG files in order") {
+TEST_CASE("data: image_folder lists classes and JPEG and PNG files in order") {
   ovo::test::temp_dir dir("image_folder");
   const fs::path root = dir / "root";
   // Class directories created out of order; files of mixed extension case; other files ignored.
@@ -550,19 +551,22 @@ TEST_CASE("data: image_folder lists classes and JPEG files in order") {
     for (const auto& file : files)
       ovo::data::write_jpeg(root / name / file, ovo::test::smooth_random_image(8, 6, 3, seed++));
     write_text(root / name / "notes.txt", "not an image");
-    write_text(root / name / "image.png", "not a jpeg");
+    write_text(root / name / "image.gif", "not a JPEG or PNG");
   }
+  const image_u8 png_image = ovo::test::smooth_random_image(5, 7, 3, 76);
+  write_bytes(root / "bee" / "n.PNG",
+              ovo::test::encode_png(7, 5, PNG_FORMAT_RGB, png_image.pixels.data()));
   write_text(root / "README", "a file beside the classes");
 
   const ovo::data::image_folder folder(root);
   CHECK(folder.classes() == 3);
   CHECK(folder.class_names() == std::vector<std::string>{"ant", "bee", "cat"});
   CHECK(folder.root() == root);
-  REQUIRE(folder.size() == 6);
-  const std::vector<fs::path> expected_paths = {root / "ant/y.JPEG", root / "ant/z.jpg",
-                                                root / "bee/m.jpg",  root / "cat/a.jpeg",
-                                                root / "cat/b.JPG",  root / "cat/sub/c.jpg"};
-  const std::vector<int> expected_labels = {0, 0, 1, 2, 2, 2};
+  REQUIRE(folder.size() == 7);
+  const std::vector<fs::path> expected_paths = {
+      root / "ant/y.JPEG", root / "ant/z.jpg", root / "bee/m.jpg",    root / "bee/n.PNG",
+      root / "cat/a.jpeg", root / "cat/b.JPG", root / "cat/sub/c.jpg"};
+  const std::vector<int> expected_labels = {0, 0, 1, 1, 2, 2, 2};
   for (std::size_t i = 0; i < folder.size(); ++i) {
     CAPTURE(i);
     CHECK(folder.path(i) == expected_paths[i]);
@@ -574,6 +578,7 @@ TEST_CASE("data: image_folder lists classes and JPEG files in order") {
   CHECK(z.width == 6);
   CHECK(z.channels == 3);
   CHECK(max_abs_difference(z, ovo::test::smooth_random_image(8, 6, 3, 73)) <= 12);
+  CHECK(folder.image(3).pixels == png_image.pixels);
 
   // The holdout split and the data loader take an image_folder or an image_set alike.
   static_assert(ovo::data::labelled_source<ovo::data::image_folder>);
@@ -597,11 +602,11 @@ TEST_CASE("data: image_folder errors name the directory") {
   fs::create_directories(root / "full");
   ovo::data::write_jpeg(root / "full" / "a.jpg", ovo::test::smooth_random_image(4, 4, 3, 80));
   fs::create_directories(root / "empty");
-  write_text(root / "empty" / "a.png", "not a jpeg");
+  write_text(root / "empty" / "a.gif", "not a JPEG or PNG");
   CHECK_THROWS_WITH_AS(
       ovo::data::image_folder{root},
-      contains(
-          fmt::format("image_folder '{}': class 'empty' has no .jpg/.jpeg files", root.string())),
+      contains(fmt::format("image_folder '{}': class 'empty' has no .jpg/.jpeg/.png files",
+                           root.string())),
       std::runtime_error);
   fs::remove_all(root / "empty");
   CHECK(ovo::data::image_folder(root).size() == 1);

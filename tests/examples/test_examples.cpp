@@ -1,5 +1,6 @@
 // The example trainers and the ovo command end to end on tiny datasets written in the real
-// formats: run, report, export, eval, and a killed run resumed to the uninterrupted weights.
+// formats: run, report, export, eval, a killed run resumed to the uninterrupted weights, and
+// image folders with CMYK, PNG and undecodable files.
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
@@ -8,8 +9,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,6 +21,7 @@
 #include <ovo/ovo.hpp>
 
 #include "../data/format_writers.hpp"
+#include "../data/image_file_writers.hpp"
 #include "../support.hpp"
 
 namespace {
@@ -41,6 +45,10 @@ command_result run_command(const std::vector<std::string>& args) {
   const int status = ::pclose(pipe);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+void write_file(const fs::path& path, const std::vector<std::uint8_t>& bytes) {
+  ovo::io::write_file_atomically(path, std::as_bytes(std::span(bytes)));
 }
 
 nlohmann::json read_json(const fs::path& path) {
@@ -94,7 +102,8 @@ std::vector<std::string> concat(std::vector<std::string> a, const std::vector<st
 
 }  // namespace
 
-TEST_CASE("examples: cifar100 runs end to end and the ovo command evaluates and exports its subnet") {
+TEST_CASE(
+    "examples: cifar100 runs end to end and the ovo command evaluates and exports its subnet") {
   const ovo::test::temp_dir dir("example_cifar100");
   const auto data = write_tiny_cifar100(dir);
   const auto out = dir / "out";
@@ -235,7 +244,7 @@ TEST_CASE("examples: a killed cifar100 run resumed with --resume ends with the s
                             "'uniform'") != std::string::npos);
 }
 
-TEST_CASE("examples: imagenet runs end to end on a folder of JPEGs") {
+TEST_CASE("examples: imagenet runs end to end on a folder of JPEGs, with CMYK, PNG and bad files") {
   const ovo::test::temp_dir dir("example_imagenet");
   // 10 classes (Imagenette's count) of JPEGs of assorted sizes, train/ and val/.
   for (const auto& [split, per_class] : {std::pair{"train", 3}, std::pair{"val", 1}}) {
@@ -250,6 +259,16 @@ TEST_CASE("examples: imagenet runs end to end on a folder of JPEGs") {
             90);
     }
   }
+  // As in ImageNet: a CMYK JPEG and a PNG named .JPEG, which the test set reads (so a failure to
+  // decode them would be counted), and a file that is no image, the first of class 0 (read first).
+  const std::vector<std::uint8_t> cmyk(40 * 40 * 4, 200);
+  write_file(dir / "imagenette" / "val" / "n00000001" / "0.JPEG",
+             ovo::test::encode_cmyk_jpeg(40, 40, cmyk));
+  const auto png_pixels = ovo::test::smooth_random_image(30, 45, 3, 99);
+  write_file(dir / "imagenette" / "val" / "n00000002" / "0.JPEG",
+             ovo::test::encode_png(45, 30, PNG_FORMAT_RGB, png_pixels.pixels.data()));
+  const auto garbage = dir / "imagenette" / "train" / "n00000000" / "0.JPEG";
+  write_file(garbage, std::vector<std::uint8_t>(100, 'x'));
   const auto out = dir / "out";
   const auto run = run_command({OVO_EXAMPLE_IMAGENET,
                                 "--space",
@@ -289,20 +308,66 @@ TEST_CASE("examples: imagenet runs end to end on a folder of JPEGs") {
   CHECK(report.at("search").at("history").size() == 2);
   const auto subnet = ovo::io::load_subnet<ovo::cpu<float>>(out / "subnet.safetensors", 2);
   CHECK(subnet.architecture == report.at("arch").get<ovo::arch>());
+  // The bad file was replaced, reported once and counted; the CMYK JPEG and the PNG decoded.
+  const auto undecodable = report.at("undecodable_images");
+  CHECK(undecodable.at("count") == 1);
+  REQUIRE(undecodable.at("files").size() == 1);
+  CHECK(undecodable.at("files")[0].at("path") == garbage.string());
+  const std::string warning = "warning: undecodable '" + garbage.string() + "' replaced by '" +
+                              (garbage.parent_path() / "1.JPEG").string() + "'";
+  const auto first_warning = run.output.find(warning);
+  CHECK(first_warning != std::string::npos);
+  CHECK(run.output.find(warning, first_warning + 1) == std::string::npos);
+  CHECK(run.output.find("1 undecodable images replaced") != std::string::npos);
 
-  // A damaged JPEG stops the run with its name.
-  const auto broken = dir / "imagenette" / "train" / "n00000000" / "0.JPEG";
-  fs::resize_file(broken, fs::file_size(broken) / 2);
+  // With --bad-images fail, the bad file stops the run with its name.
   const auto failed =
       run_command({OVO_EXAMPLE_IMAGENET, "--space", "autoformer-t-imagenette", "--data",
                    (dir / "imagenette").string(), "--out", (dir / "out2").string(), "--steps", "2",
-                   "--batch", "4", "--holdout-per-class", "1"});
+                   "--batch", "4", "--holdout-per-class", "1", "--bad-images", "fail"});
+  CAPTURE(failed.output);
   CHECK(failed.exit_code == 1);
-  CHECK(failed.output.find(broken.string()) != std::string::npos);
+  CHECK(failed.output.find("imagenet: error: image '" + garbage.string() + "'") !=
+        std::string::npos);
+}
+
+TEST_CASE(
+    "examples: ovo check-data lists each undecodable file and fails, and passes a clean folder") {
+  const ovo::test::temp_dir dir("example_check_data");
+  const auto root = dir / "train";
+  for (const char* name : {"n01", "n02"}) fs::create_directories(root / name);
+  ovo::data::write_jpeg(root / "n01" / "a.JPEG", ovo::test::smooth_random_image(20, 30, 3, 1));
+  const std::vector<std::uint8_t> cmyk(16 * 16 * 4, 90);
+  write_file(root / "n01" / "b.JPEG", ovo::test::encode_cmyk_jpeg(16, 16, cmyk));
+  const auto png_pixels = ovo::test::smooth_random_image(10, 10, 3, 2);
+  write_file(root / "n02" / "c.JPEG",
+             ovo::test::encode_png(10, 10, PNG_FORMAT_RGB, png_pixels.pixels.data()));
+  const auto whole = ovo::data::encode_jpeg(ovo::test::smooth_random_image(64, 64, 3, 3), 90);
+  const auto cut = root / "n02" / "d.JPEG";
+  write_file(cut, std::vector<std::uint8_t>(whole.begin(), whole.begin() + whole.size() / 2));
+
+  const auto bad = run_command({OVO_COMMAND, "check-data", root.string(), "--threads", "2"});
+  CAPTURE(bad.output);
+  CHECK(bad.exit_code == 1);
+  std::size_t listed = 0;
+  for (std::size_t at = bad.output.find("undecodable '"); at != std::string::npos;
+       at = bad.output.find("undecodable '", at + 1))
+    ++listed;
+  CHECK(listed == 1);
+  CHECK(bad.output.find("undecodable '" + cut.string() + "': JPEG '" + cut.string() +
+                        "': truncated") != std::string::npos);
+  CHECK(bad.output.find("4 files, 2 classes, 1 undecodable\n") != std::string::npos);
+
+  fs::remove(cut);
+  const auto clean = run_command({OVO_COMMAND, "check-data", root.string()});
+  CAPTURE(clean.output);
+  CHECK(clean.exit_code == 0);
+  CHECK(clean.output.find("3 files, 2 classes, 0 undecodable\n") != std::string::npos);
+  CHECK(clean.output.find("undecodable '") == std::string::npos);
 }
 
 TEST_CASE("examples: every option of every command is explained in --help") {
-  for (const auto& sub : {"run", "train", "search", "eval", "export"}) {
+  for (const auto& sub : {"run", "train", "search", "eval", "export", "check-data"}) {
     const auto help = run_command({OVO_COMMAND, sub, "--help"});
     CAPTURE(help.output);
     REQUIRE(help.exit_code == 0);
@@ -324,7 +389,7 @@ TEST_CASE("examples: every option of every command is explained in --help") {
       CAPTURE(lines[i]);
       CHECK((same_line || next_line));
     }
-    CHECK(options >= 3);
+    CHECK(options >= 2);
   }
   const auto bad = run_command({OVO_COMMAND, "run", "--space", "nonesuch"});
   CHECK(bad.exit_code == 1);

@@ -4,10 +4,32 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include <fmt/format.h>
+
 namespace ovo::data {
+
+// The most pixels a decoder accepts in one image, 2^26 (8192 x 8192): a larger size read from a
+// file is refused before anything is allocated. Decoding an image of this size takes at most about
+// 1 GiB (the RGB output, a CMYK intermediate, libjpeg's coefficients of a progressive file), so
+// two loader threads, or a fuzzer under its default 2 GiB limit, stay within memory.
+inline constexpr std::uint64_t max_decoded_pixels = std::uint64_t{1} << 26;
+
+// Throws, naming the format and `what_for_errors`, unless width x height is a positive size of at
+// most max_decoded_pixels.
+inline void check_decoded_size(std::string_view format, std::uint64_t width, std::uint64_t height,
+                               const std::string& what_for_errors) {
+  if (width < 1 || height < 1 || width > max_decoded_pixels || height > max_decoded_pixels ||
+      width * height > max_decoded_pixels) {
+    throw std::runtime_error(
+        fmt::format("{} '{}': {} x {} pixels, expected a positive size of at most {} pixels",
+                    format, what_for_errors, width, height, max_decoded_pixels));
+  }
+}
 
 // One 8-bit image, pixels in HWC order (row-major, channels interleaved).
 struct image_u8 {

@@ -1,8 +1,9 @@
-// JPEG decoding and encoding through TurboJPEG (RGB or grayscale 8-bit images).
+// JPEG decoding (to RGB, CMYK JPEGs too) and encoding (RGB or grayscale) through TurboJPEG.
 #pragma once
 
 #include <turbojpeg.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -43,10 +44,14 @@ struct tj_buffer_deleter {
 
 }  // namespace detail
 
-// Decodes a JPEG to 3-channel RGB (grayscale JPEGs too). `what_for_errors` (usually the file name)
-// is named in the errors. Recoverable damage that libjpeg only warns about (such as extraneous
-// bytes before a marker, seen in a few ImageNet files) still yields the decoded image; a file that
-// ends before its last scan is refused as truncated.
+// Decodes a JPEG to 3-channel RGB: grey, YCbCr, CMYK and YCCK (decoded to CMYK) JPEGs.
+// `what_for_errors` (usually the file name) is named in the errors. CMYK inks are taken as stored
+// inverted (255: no ink), as in Photoshop's Adobe JPEGs and as PIL assumes for every 4-component
+// JPEG, and converted as PIL converts them: R = C * K / 255, G = M * K / 255, B = Y * K / 255 on
+// the stored values. Recoverable damage that libjpeg only warns about (such as extraneous bytes
+// before a marker, seen in a few ImageNet files) still yields the decoded image; a file that ends
+// before its last scan is refused as truncated, and a size over max_decoded_pixels before anything
+// is allocated.
 inline image_u8 decode_jpeg(std::span<const std::uint8_t> bytes,
                             const std::string& what_for_errors) {
   if (bytes.empty() || bytes.size() > std::numeric_limits<unsigned long>::max()) {
@@ -60,9 +65,14 @@ inline image_u8 decode_jpeg(std::span<const std::uint8_t> bytes,
     throw std::runtime_error(fmt::format("JPEG '{}': cannot read the header: {}", what_for_errors,
                                          ::tjGetErrorStr2(handle.get())));
   }
+  check_decoded_size("JPEG", static_cast<std::uint64_t>(std::max(width, 0)),
+                     static_cast<std::uint64_t>(std::max(height, 0)), what_for_errors);
+  const bool cmyk = colorspace == TJCS_CMYK || colorspace == TJCS_YCCK;
   image_u8 out(height, width, 3);
-  if (::tjDecompress2(handle.get(), bytes.data(), bytes.size(), out.pixels.data(), width, 0, height,
-                      TJPF_RGB, 0) != 0) {
+  std::vector<std::uint8_t> inks(cmyk ? out.pixels.size() / 3 * 4 : 0);
+  if (::tjDecompress2(handle.get(), bytes.data(), bytes.size(),
+                      cmyk ? inks.data() : out.pixels.data(), width, 0, height,
+                      cmyk ? TJPF_CMYK : TJPF_RGB, 0) != 0) {
     const std::string message = ::tjGetErrorStr2(handle.get());
     if (::tjGetErrorCode(handle.get()) != TJERR_WARNING)
       throw std::runtime_error(
@@ -70,6 +80,11 @@ inline image_u8 decode_jpeg(std::span<const std::uint8_t> bytes,
     if (message.find("Premature end") != std::string::npos)
       throw std::runtime_error(fmt::format("JPEG '{}': truncated ({} bytes): {}", what_for_errors,
                                            bytes.size(), message));
+  }
+  for (std::size_t p = 0; p < inks.size() / 4; ++p) {
+    const unsigned key = inks[4 * p + 3];
+    for (std::size_t c = 0; c < 3; ++c)
+      out.pixels[3 * p + c] = static_cast<std::uint8_t>((inks[4 * p + c] * key + 127) / 255);
   }
   return out;
 }
