@@ -13,8 +13,8 @@ for option in "$@"; do
     --fashion-mnist) packages+=(dataset-fashion-mnist) ;;
     # The oldest compilers ovo supports, for the portability builds.
     --portability) packages+=(g++-11 clang-19) ;;
-    # libFuzzer and the sanitizers' runtimes for clang.
-    --fuzz) packages+=(clang-19 libclang-rt-19-dev) ;;
+    # libFuzzer, the sanitizers' runtimes and OpenMP for clang.
+    --fuzz) packages+=(clang-19 libclang-rt-19-dev libomp-19-dev) ;;
     *) echo "install_dependencies.sh: unknown option $option" >&2; exit 2 ;;
   esac
 done
