@@ -4,7 +4,7 @@ set -euo pipefail
 # Usage: install_dependencies.sh [--benchmarks] [--fashion-mnist] [--portability] [--fuzz]
 # The products run on OpenBLAS's OpenMP build, which shares the layers' OpenMP thread pool.
 packages=(cmake g++ make pkg-config libeigen3-dev libfmt-dev doctest-dev nlohmann-json3-dev
-  libcli11-dev zlib1g-dev libturbojpeg0-dev libpng-dev libopenblas-openmp-dev)
+  libcli11-dev zlib1g-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libopenblas-openmp-dev)
 for option in "$@"; do
   case "$option" in
     # PyTorch for the baselines, on OpenBLAS (pthread build).
@@ -12,7 +12,7 @@ for option in "$@"; do
     # The data of the main job, under /usr/share/datasets/fashion-mnist.
     --fashion-mnist) packages+=(dataset-fashion-mnist) ;;
     # The oldest compilers ovo supports, for the portability builds.
-    --portability) packages+=(g++-11 clang-19) ;;
+    --portability) packages+=(g++-11 clang-19 libomp-19-dev) ;;
     # libFuzzer, the sanitizers' runtimes and OpenMP for clang.
     --fuzz) packages+=(clang-19 libclang-rt-19-dev libomp-19-dev) ;;
     *) echo "install_dependencies.sh: unknown option $option" >&2; exit 2 ;;
