@@ -19,6 +19,7 @@
 #include <ovo/io/subnet_export.hpp>
 #include <ovo/space/presets.hpp>
 
+#include "../data/image_file_writers.hpp"
 #include "fuzz_support.hpp"
 
 namespace {
@@ -107,7 +108,7 @@ void write_arch_seeds(const fs::path& corpus) {
           std::span(reinterpret_cast<const std::uint8_t*>(archs[i].data()), archs[i].size()));
 }
 
-// A JPEG of a small gradient in `format` (TJPF_GRAY, TJPF_RGB or TJPF_CMYK).
+// A JPEG of a small gradient in `format` (TJPF_GRAY or TJPF_RGB).
 bytes jpeg(int width, int height, int format, int subsampling, int flags) {
   const int channels = tjPixelSize[format];
   bytes pixels(static_cast<std::size_t>(width) * height * channels);
@@ -124,11 +125,24 @@ bytes jpeg(int width, int height, int format, int subsampling, int flags) {
 }
 
 void write_image_seeds(const fs::path& corpus) {
-  write(corpus / "image" / "gray.jpg", jpeg(8, 8, TJPF_GRAY, TJSAMP_GRAY, 0));
-  write(corpus / "image" / "rgb444.jpg", jpeg(16, 8, TJPF_RGB, TJSAMP_444, 0));
-  write(corpus / "image" / "rgb420_progressive.jpg",
-        jpeg(17, 9, TJPF_RGB, TJSAMP_420, TJFLAG_PROGRESSIVE));
-  write(corpus / "image" / "cmyk.jpg", jpeg(8, 8, TJPF_CMYK, TJSAMP_444, 0));
+  const fs::path dir = corpus / "image";
+  write(dir / "gray.jpg", jpeg(8, 8, TJPF_GRAY, TJSAMP_GRAY, 0));
+  write(dir / "rgb444.jpg", jpeg(16, 8, TJPF_RGB, TJSAMP_444, 0));
+  write(dir / "rgb420_progressive.jpg", jpeg(17, 9, TJPF_RGB, TJSAMP_420, TJFLAG_PROGRESSIVE));
+  bytes inks(8 * 8 * 4);
+  for (std::size_t i = 0; i < inks.size(); ++i) inks[i] = static_cast<std::uint8_t>(i * 29);
+  write(dir / "cmyk.jpg", ovo::test::encode_cmyk_jpeg(8, 8, inks));
+  write(dir / "ycck.jpg", ovo::test::encode_ycck_jpeg(8, 8, inks));
+  bytes samples(5 * 3 * 8);
+  for (std::size_t i = 0; i < samples.size(); ++i) samples[i] = static_cast<std::uint8_t>(i * 37);
+  write(dir / "gray.png", ovo::test::encode_png(5, 3, PNG_FORMAT_GRAY, samples.data()));
+  write(dir / "rgba.png", ovo::test::encode_png(5, 3, PNG_FORMAT_RGBA, samples.data()));
+  write(dir / "rgb16.png", ovo::test::encode_png(5, 3, PNG_FORMAT_LINEAR_RGB, samples.data()));
+  const std::uint8_t palette[4 * 4] = {0, 0, 0, 255, 255, 0, 0, 255, 0, 255, 0, 128, 9, 9, 9, 0};
+  bytes indices(5 * 3);
+  for (std::size_t i = 0; i < indices.size(); ++i) indices[i] = static_cast<std::uint8_t>(i % 4);
+  write(dir / "palette.png",
+        ovo::test::encode_png(5, 3, PNG_FORMAT_RGBA_COLORMAP, indices.data(), palette, 4));
 }
 
 }  // namespace
