@@ -21,6 +21,7 @@
 
 #include "../data/image_file_writers.hpp"
 #include "fuzz_support.hpp"
+#include "small_trainer.hpp"
 
 namespace {
 
@@ -71,6 +72,17 @@ void write_safetensors_seeds(const fs::path& corpus) {
   optimizer.set_steps(12);
   ovo::io::save_checkpoint(corpus / "checkpoint" / "step12.safetensors", net, optimizer, rng,
                            {{"epoch", "3"}});
+
+  // A trainer's checkpoint (its identity and own fields too), and one with a logged interval.
+  ovo::fuzz::no_batch_loader loader;
+  const fs::path trainer_file = corpus / "checkpoint" / "trainer.safetensors";
+  ovo::fuzz::small_trainer(net, loader, ovo::fuzz::small_trainer_options(trainer_file))
+      .save_checkpoint();
+  auto file = ovo::io::safetensors::load(trainer_file);
+  file.metadata["trainer.history"] =
+      R"([{"step":50,"epoch":1,"lr":0.0005,"loss":2.3,"teacher_loss":2.1,"kl":0.2,)"
+      R"("images_per_second":900.0,"data_wait_fraction":0.01}])";
+  file.save(corpus / "checkpoint" / "trainer_history.safetensors");
 }
 
 void write_idx_seeds(const fs::path& corpus) {

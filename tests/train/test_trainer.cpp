@@ -1,7 +1,10 @@
 // The supernet trainer: resumed runs end with an uninterrupted run's weights; evaluation sets.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <optional>
+#include <string>
+#include <tuple>
 #include <vector>
 
 #include <ovo/ovo.hpp>
@@ -119,6 +122,58 @@ TEST_CASE_TEMPLATE("trainer: a run stopped and resumed ends with the uninterrupt
                        doctest::Contains("checkpoint field 'trainer.seed' is '5', this run "
                                          "expects '6'"),
                        std::runtime_error);
+}
+
+// Found with tests/fuzz/fuzz_checkpoint's resume: the trainer's own fields were read after the
+// weights were loaded, and read leniently: a missing one threw std::out_of_range, a malformed one
+// nlohmann's exceptions, and a step of 1e300 was converted to a long (undefined behaviour).
+TEST_CASE(
+    "trainer: a checkpoint with damaged trainer fields is refused by name, changing nothing") {
+  using backend = ovo::cpu<float>;
+  const ovo::test::temp_dir dir("trainer_fields");
+  ovo::trainer_options options;
+  options.total_steps = 4;
+  options.log_every = 2;
+  options.seed = 5;
+  options.checkpoint_path = dir / "run.safetensors";
+  weights_after<backend>(options, {2}, nullptr);  // a checkpoint after two steps, one record
+  const auto saved = ovo::io::safetensors::load(options.checkpoint_path);
+  const std::string record = R"({"step":2,"epoch":0,"lr":0.001,"loss":1.0,"teacher_loss":1.0,)"
+                             R"("kl":0.0,"images_per_second":1.0,"data_wait_fraction":0.0})";
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  for (const auto& [key, value, message] :
+       {std::tuple<std::string, std::string, std::string>{
+            "trainer.history", "", "checkpoint field 'trainer.history' is missing"},
+        {"trainer.history", "[1]", "checkpoint field 'trainer.history': "},
+        {"trainer.history", "[" + record.substr(0, 8) + "1e300" + record.substr(9) + "]",
+         "checkpoint field 'trainer.history': step is 1e+300, expected an integer"},
+        {"trainer.history", deep, "nested more than 64 levels deep"},
+        {"trainer.interval", "[1, 2]", "checkpoint field 'trainer.interval': "},
+        {"trainer.interval", "[1.5, 2, 0, 0, 0, 0]",
+         "checkpoint field 'trainer.interval': steps is 1.5, expected an integer"}}) {
+    CAPTURE(key);
+    CAPTURE(message);
+    auto edited = saved;
+    if (value.empty())
+      edited.metadata.erase(key);
+    else
+      edited.metadata[key] = value;
+    const auto bad = dir / "bad.safetensors";
+    edited.save(bad);
+    ovo::vit_supernet<backend, ovo::qkv_blocked> net(tiny_space::shape(), 4);
+    ovo::rng_engine init(1);
+    net.initialize(init);
+    const std::vector<float> before(net.parameters().values(),
+                                    net.parameters().values() + net.parameters().size());
+    synthetic_loader loader;
+    auto bad_options = options;
+    bad_options.checkpoint_path = bad;
+    trainer_for<backend> trainer(net, loader, bad_options);
+    CHECK_THROWS_WITH_AS(trainer.resume(), doctest::Contains(message.c_str()), std::runtime_error);
+    CHECK(std::equal(before.begin(), before.end(), net.parameters().values()));
+    CHECK(trainer.step() == 0);
+    CHECK(trainer.history().empty());
+  }
 }
 
 TEST_CASE("evaluation set: top-1 of a subnet equals a count by hand, streamed or held") {

@@ -22,6 +22,7 @@
 #include "ovo/sample/arch_sampler.hpp"
 #include "ovo/train/distillation_step.hpp"
 #include "ovo/train/supervised_step.hpp"
+#include "ovo/util/json.hpp"
 #include "ovo/util/random.hpp"
 
 namespace ovo {
@@ -70,8 +71,8 @@ inline void to_json(nlohmann::json& j, const training_record& r) {
        {"data_wait_fraction", r.data_wait_fraction}};
 }
 inline void from_json(const nlohmann::json& j, training_record& r) {
-  r.step = j.at("step");
-  r.epoch = j.at("epoch");
+  r.step = detail::json_int<long>(j.at("step"), "step");
+  r.epoch = detail::json_int<long>(j.at("epoch"), "epoch");
   r.lr = j.at("lr");
   r.loss = j.at("loss");
   r.teacher_loss = j.at("teacher_loss");
@@ -145,12 +146,37 @@ class supernet_trainer {
             fmt::format("{}: checkpoint field '{}' is '{}', this run expects '{}'", path.string(),
                         key, it == metadata.end() ? "(missing)" : it->second, expected));
     }
+    // The trainer's own fields are read before the weights, so that a damaged one changes nothing.
+    const auto read_field = [&](const std::string& key, const auto& read) {
+      const auto it = metadata.find(key);
+      if (it == metadata.end())
+        throw std::runtime_error(
+            fmt::format("{}: checkpoint field '{}' is missing", path.string(), key));
+      try {
+        return read(parse_json(it->second));
+      } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(
+            fmt::format("{}: checkpoint field '{}': {}", path.string(), key, e.what()));
+      } catch (const nlohmann::json::exception& e) {
+        throw std::runtime_error(
+            fmt::format("{}: checkpoint field '{}': {}", path.string(), key, e.what()));
+      }
+    };
+    auto history = read_field("trainer.history", [](const nlohmann::json& j) {
+      return j.get<std::vector<training_record>>();
+    });
+    const auto interval = read_field("trainer.interval", [](const nlohmann::json& j) {
+      return interval_sums{detail::json_int<long>(j.at(0), "steps"),
+                           detail::json_int<long>(j.at(1), "images"),
+                           j.at(2).get<double>(),
+                           j.at(3).get<double>(),
+                           j.at(4).get<double>(),
+                           j.at(5).get<double>()};
+    });
     rng_engine unused;
     const auto fields = io::load_checkpoint(file, path, net_, &optimizer_, &unused);
-    history_ = nlohmann::json::parse(fields.at("trainer.history"))
-                   .template get<std::vector<training_record>>();
-    const auto sums = nlohmann::json::parse(fields.at("trainer.interval"));
-    interval_ = {sums.at(0), sums.at(1), sums.at(2), sums.at(3), sums.at(4), sums.at(5)};
+    history_ = std::move(history);
+    interval_ = interval;
     // A budgeted run resumed after its probe keeps the step count it measured.
     if (const auto it = fields.find("trainer.total_steps");
         options_.time_budget_seconds > 0 && it != fields.end() && step() >= budget_probe_end()) {

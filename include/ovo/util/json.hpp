@@ -39,10 +39,12 @@ Json parse_json(std::string_view text) {
 
 namespace detail {
 
-// A JSON integer that fits in an int (not a float, not out of range); `what` names it in the
+// A JSON integer that fits in an Integer (not a float, not out of range); `what` names it in the
 // error, which the caller prefixes with the kind of JSON.
-inline int json_int(const nlohmann::json& value, const std::string& what) {
-  constexpr auto low = std::numeric_limits<int>::min(), high = std::numeric_limits<int>::max();
+template <class Integer = int>
+Integer json_int(const nlohmann::json& value, const std::string& what) {
+  constexpr auto low = std::numeric_limits<Integer>::min(),
+                 high = std::numeric_limits<Integer>::max();
   const bool fits = value.is_number_unsigned()
                         ? value.get<std::uint64_t>() <= static_cast<std::uint64_t>(high)
                         : value.is_number_integer() && value.get<std::int64_t>() >= low &&
@@ -50,7 +52,7 @@ inline int json_int(const nlohmann::json& value, const std::string& what) {
   if (!fits)
     throw std::invalid_argument(
         fmt::format("{} is {}, expected an integer in {}..{}", what, value.dump(), low, high));
-  return value.get<int>();
+  return value.get<Integer>();
 }
 
 // A JSON array of integers that fit in an int.
