@@ -8,7 +8,7 @@ bash scripts/install_dependencies.sh
 build=${OVO_SANITIZE_BUILD_DIR:-build-sanitize}
 # Warnings are not errors here: GCC's object-size warnings misfire on sanitizer-instrumented code
 # (a vector shrunk by three bytes "exceeds maximum object size"); the test build checks warnings.
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -g" \
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -g1" \
   -DOVO_SANITIZE=address,undefined -DOVO_WARNINGS_AS_ERRORS=OFF -DOVO_BUILD_TESTS=ON \
   -DOVO_BUILD_EXAMPLES=OFF -DOVO_BUILD_BENCHMARKS=OFF >/dev/null
 cmake --build "$build" -j "$(nproc)"

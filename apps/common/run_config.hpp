@@ -100,8 +100,15 @@ inline double parse_duration(const std::string& text, const std::string& option)
   return value * scale;
 }
 
-inline std::string duration_default(double seconds) {
-  return seconds > 0 ? std::to_string(static_cast<long>(seconds)) + "s" : "0";
+// A wall-clock budget option ("90s", "7m", "1h"; 0: none) in seconds, which `count` (the count it
+// sizes: --steps, --generations) switches off when given, so that the count replays a run exactly.
+inline void add_budget_option(CLI::App& app, const std::string& name, double& seconds,
+                              CLI::Option* count, const std::string& description) {
+  count->each([&seconds](const std::string&) { seconds = 0; });
+  app.add_option_function<std::string>(
+         name, [&seconds, name](const std::string& text) { seconds = parse_duration(text, name); },
+         description)
+      ->default_str(seconds > 0 ? std::to_string(static_cast<long>(seconds)) + "s" : "0");
 }
 
 inline void add_training_options(CLI::App& app, run_config& c) {
@@ -109,17 +116,10 @@ inline void add_training_options(CLI::App& app, run_config& c) {
   auto* steps = app.add_option("--steps", c.steps,
                                "Optimizer steps of the whole run (replaces the time budget)")
                     ->capture_default_str();
-  // A step count given alone replays a run exactly: it switches off the default budget.
-  steps->each([&c](const std::string&) { c.time_budget_seconds = 0; });
-  app.add_option_function<std::string>(
-         "--time-budget",
-         [&c](const std::string& text) {
-           c.time_budget_seconds = parse_duration(text, "--time-budget");
-         },
-         "Wall-clock time of training (90s, 7m, 1h; 0: none): the first steps are timed within "
-         "the warm-up and the cosine schedule is sized to the step count that fits; the report "
-         "records it for --steps")
-      ->default_str(duration_default(c.time_budget_seconds));
+  add_budget_option(app, "--time-budget", c.time_budget_seconds, steps,
+                    "Wall-clock time of training (90s, 7m, 1h; 0: none): the first steps are timed "
+                    "within the warm-up and the cosine schedule is sized to the step count that "
+                    "fits; the report records it for --steps");
   app.add_option("--lr", c.lr, "Peak learning rate (AdamW), after warm-up")->capture_default_str();
   app.add_option("--min-lr", c.min_lr, "Learning rate at the end of the cosine decay")
       ->capture_default_str();
@@ -179,18 +179,11 @@ inline void add_search_options(CLI::App& app, run_config& c) {
       ->capture_default_str();
   app.add_option("--random-samples", c.random_samples, "Random search: candidates evaluated")
       ->capture_default_str();
-  auto* generations = app.get_option("--generations");
-  // Generations given alone replay a search exactly: they switch off the default budget.
-  generations->each([&c](const std::string&) { c.search_budget_seconds = 0; });
-  app.add_option_function<std::string>(
-         "--search-budget",
-         [&c](const std::string& text) {
-           c.search_budget_seconds = parse_duration(text, "--search-budget");
-         },
-         "Evolution: wall-clock time of the search (90s, 3m; 0: none): no generation starts that "
-         "would end after it at the previous one's pace; the report's generation count replays it "
-         "with --generations")
-      ->default_str(duration_default(c.search_budget_seconds));
+  add_budget_option(app, "--search-budget", c.search_budget_seconds,
+                    app.get_option("--generations"),
+                    "Evolution: wall-clock time of the search (90s, 3m; 0: none): no generation "
+                    "starts that would end after it at the previous one's pace; the report's "
+                    "generation count replays it with --generations");
   app.add_option("--min-params", c.min_params, "Smallest parameter count admitted");
   app.add_option("--max-params", c.max_params, "Parameter budget: largest count admitted");
   app.add_option("--min-flops", c.min_flops, "Smallest multiply-accumulates per image admitted");

@@ -53,10 +53,13 @@ struct synthetic_loader {
 template <class Backend>
 using trainer_for = ovo::supernet_trainer<tiny_space, Backend, ovo::qkv_blocked, synthetic_loader>;
 
+// The weights after training with `options`, stopped at each of `stops` in turn (each stop a new
+// process' worth of objects, resuming); the history and step count of the last.
 template <class Backend>
 std::vector<typename Backend::scalar> weights_after(const ovo::trainer_options& options,
                                                     std::vector<long> stops,
-                                                    std::vector<ovo::training_record>* history) {
+                                                    std::vector<ovo::training_record>* history,
+                                                    long* total_steps = nullptr) {
   std::vector<typename Backend::scalar> out;
   for (long stop : stops) {  // each stop: a new process' worth of objects, resuming
     ovo::vit_supernet<Backend, ovo::qkv_blocked> net(tiny_space::shape(), 4);
@@ -69,6 +72,7 @@ std::vector<typename Backend::scalar> weights_after(const ovo::trainer_options& 
     const auto& p = net.parameters();
     out.assign(p.values(), p.values() + p.size());
     if (history) *history = trainer.history();
+    if (total_steps) *total_steps = trainer.total_steps();
   }
   return out;
 }
@@ -214,21 +218,8 @@ TEST_CASE("trainer: a time budget sizes the run, and its step count replays it e
   options.seed = 9;
   options.sampler.strategy = ovo::sampling_strategy::ovo;
 
-  auto run = [&](const ovo::trainer_options& o, std::vector<long> stops, long* total) {
-    std::vector<float> out;
-    for (long stop : stops) {
-      ovo::vit_supernet<backend, ovo::qkv_blocked> net(tiny_space::shape(), 4);
-      ovo::rng_engine init(1);
-      net.initialize(init);
-      synthetic_loader loader;
-      trainer_for<backend> trainer(net, loader, o);
-      trainer.resume();
-      trainer.train({}, stop);
-      *total = trainer.total_steps();
-      const auto& p = net.parameters();
-      out.assign(p.values(), p.values() + p.size());
-    }
-    return out;
+  auto run = [](const ovo::trainer_options& o, std::vector<long> stops, long* total) {
+    return weights_after<backend>(o, std::move(stops), nullptr, total);
   };
 
   // A budget already spent by the probe: the run ends where the probe does.
