@@ -173,22 +173,20 @@ class supernet_trainer {
                            j.at(4).get<double>(),
                            j.at(5).get<double>()};
     });
+    // A budgeted run resumed after its probe keeps the step count it measured.
+    std::optional<long> budgeted_steps;
+    if (options_.time_budget_seconds > 0 && metadata.contains("trainer.total_steps"))
+      budgeted_steps = read_field("trainer.total_steps", [](const nlohmann::json& j) {
+        const long total = detail::json_int<long>(j, "the step count");
+        if (total < 1) throw std::invalid_argument(fmt::format("{}, expected at least 1", total));
+        return total;
+      });
     rng_engine unused;
-    const auto fields = io::load_checkpoint(file, path, net_, &optimizer_, &unused);
+    io::load_checkpoint(file, path, net_, &optimizer_, &unused);
     history_ = std::move(history);
     interval_ = interval;
-    // A budgeted run resumed after its probe keeps the step count it measured.
-    if (const auto it = fields.find("trainer.total_steps");
-        options_.time_budget_seconds > 0 && it != fields.end() && step() >= budget_probe_end()) {
-      const nlohmann::json stored = nlohmann::json::parse(it->second, nullptr, false);
-      const long total = stored.is_number_integer() ? stored.get<long>() : -1;
-      if (total < step())
-        throw std::runtime_error(fmt::format(
-            "{}: checkpoint field 'trainer.total_steps' is '{}', expected a step count of at "
-            "least {}",
-            path.string(), it->second, step()));
-      set_total_steps(total);
-    }
+    if (budgeted_steps && step() >= budget_probe_end())
+      set_total_steps(std::max(*budgeted_steps, step()));
     return true;
   }
 
