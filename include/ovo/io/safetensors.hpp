@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -401,10 +402,13 @@ class safetensors {
       }
     }
 
-    std::stable_sort(located.begin(), located.end(),
-                     [](const located_tensor& left, const located_tensor& right) {
-                       return std::pair(left.begin, left.end) < std::pair(right.begin, right.end);
-                     });
+    // By position in the data section, then by name (a total order: errors name the same pair
+    // whatever the header's order).
+    std::sort(located.begin(), located.end(),
+              [](const located_tensor& left, const located_tensor& right) {
+                return std::tie(left.begin, left.end, left.name) <
+                       std::tie(right.begin, right.end, right.name);
+              });
     for (std::size_t i = 1; i < located.size(); ++i) {
       const located_tensor& previous = located[i - 1];
       const located_tensor& current = located[i];
