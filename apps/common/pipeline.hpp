@@ -211,25 +211,23 @@ training_outcome train_supernet(const run_config& c, supernet& net, const Source
   else if (!c.resume && std::filesystem::exists(c.checkpoint()))
     fmt::print("{} exists and will be overwritten (pass --resume to continue it)\n",
                c.checkpoint().string());
-  const std::string length =
-      c.time_budget_seconds > 0
-          ? fmt::format("for {} (steps sized after the first {})",
-                        format_duration(c.time_budget_seconds),
-                        trainer.options().budget_skip_steps + trainer.options().budget_probe_steps)
-          : fmt::format("{} steps", c.steps);
+  const std::string length = c.time_budget_seconds > 0
+                                 ? fmt::format("for {} (steps sized after the first {})",
+                                               format_duration(c.time_budget_seconds),
+                                               trainer.options().budget_probe_end())
+                                 : fmt::format("{} steps", c.steps);
   fmt::print(
       "training {} of batch {} ({} images, {} batches per epoch), sampling {}, {} params in the "
       "supernet, products on {}\n",
       length, c.batch_size, split.train.size(), loader.batches_per_epoch(), c.sampling,
       net.parameters().size(), gemm_provider_description());
   std::fflush(stdout);
-  long announced = c.time_budget_seconds > 0 ? 0 : trainer.total_steps();
+  bool announced = c.time_budget_seconds <= 0;  // the step count the budget chose
   trainer.train([&](const training_record& r, long total) {
-    if (total != announced &&
-        r.step >= trainer.options().budget_skip_steps + trainer.options().budget_probe_steps) {
+    if (!announced && r.step >= trainer.options().budget_probe_end()) {
       fmt::print("time budget {}: {} steps (replay with --steps {})\n",
                  format_duration(c.time_budget_seconds), total, total);
-      announced = total;
+      announced = true;
     }
     const double eta =
         static_cast<double>(total - r.step) * c.batch_size / std::max(r.images_per_second, 1e-9);

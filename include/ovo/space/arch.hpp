@@ -74,13 +74,7 @@ inline void from_json(const nlohmann::json& j, arch& a) {
 }
 
 inline arch arch_from_json(const std::string& text) {
-  nlohmann::json j;
-  try {
-    j = parse_json(text);
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(fmt::format("arch JSON: {}", e.what()));
-  }
-  return j.get<arch>();
+  return parse_json_as<arch>(text, "arch JSON");
 }
 
 inline std::string arch_to_json(const arch& a) {

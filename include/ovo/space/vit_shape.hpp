@@ -127,13 +127,7 @@ inline void from_json(const nlohmann::json& j, vit_shape& s) {
 // Parses a shape from JSON text (see from_json); throws std::invalid_argument starting
 // "vit_shape JSON: ".
 inline vit_shape vit_shape_from_json(const std::string& text) {
-  nlohmann::json j;
-  try {
-    j = parse_json(text);
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(fmt::format("vit_shape JSON: {}", e.what()));
-  }
-  return j.get<vit_shape>();
+  return parse_json_as<vit_shape>(text, "vit_shape JSON");
 }
 
 }  // namespace ovo

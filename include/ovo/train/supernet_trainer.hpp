@@ -35,6 +35,8 @@ struct trainer_options {
   // that step count from the start.
   double time_budget_seconds = 0;
   long budget_skip_steps = 3, budget_probe_steps = 20;
+  // The step after the timed ones: the step count is known from there on.
+  long budget_probe_end() const { return budget_skip_steps + budget_probe_steps; }
   double lr = 5e-4, min_lr = 1e-5, warmup_start_lr = 1e-6;
   long warmup_steps = 0;
   double weight_decay = 0.05;
@@ -109,16 +111,16 @@ class supernet_trainer {
                   .warmup_start_lr = options_.warmup_start_lr} {
     if (options_.total_steps < 1)
       throw std::invalid_argument("trainer_options: total_steps must be positive");
-    if (options_.time_budget_seconds > 0 &&
-        (options_.budget_skip_steps < 0 || options_.budget_probe_steps < 1 ||
-         budget_probe_end() > options_.warmup_steps))
-      throw std::invalid_argument(fmt::format(
-          "trainer_options: a time budget times steps {}..{} within the warm-up; warmup_steps is "
-          "{}, expected at least {}",
-          options_.budget_skip_steps, budget_probe_end() - 1, options_.warmup_steps,
-          budget_probe_end()));
-    if (options_.time_budget_seconds > 0)
-      set_total_steps(std::max(options_.total_steps, budget_probe_end()));
+    if (options_.time_budget_seconds > 0) {
+      if (options_.budget_skip_steps < 0 || options_.budget_probe_steps < 1 ||
+          options_.budget_probe_end() > options_.warmup_steps)
+        throw std::invalid_argument(fmt::format(
+            "trainer_options: a time budget times steps {}..{} within the warm-up; warmup_steps "
+            "is {}, expected at least {}",
+            options_.budget_skip_steps, options_.budget_probe_end() - 1, options_.warmup_steps,
+            options_.budget_probe_end()));
+      set_total_steps(std::max(options_.total_steps, options_.budget_probe_end()));
+    }
     if (loader_.batches_per_epoch() == 0)
       throw std::invalid_argument("supernet_trainer: the loader yields no batch per epoch");
     net_.drop_path_rate = options_.drop_path;
@@ -185,7 +187,7 @@ class supernet_trainer {
     io::load_checkpoint(file, path, net_, &optimizer_, &unused);
     history_ = std::move(history);
     interval_ = interval;
-    if (budgeted_steps && step() >= budget_probe_end())
+    if (budgeted_steps && step() >= options_.budget_probe_end())
       set_total_steps(std::max(*budgeted_steps, step()));
     return true;
   }
@@ -208,7 +210,7 @@ class supernet_trainer {
   // total_steps is set once the probe steps are timed.
   void train(const progress& on_log = {}, std::optional<long> stop_at = std::nullopt) {
     const long per_epoch = static_cast<long>(loader_.batches_per_epoch());
-    const bool sizing = options_.time_budget_seconds > 0 && step() < budget_probe_end();
+    const bool sizing = options_.time_budget_seconds > 0 && step() < options_.budget_probe_end();
     const auto run_start = std::chrono::steady_clock::now();
     auto probe_start = run_start;
     auto clock_start = run_start;
@@ -231,8 +233,8 @@ class supernet_trainer {
       if (sizing && s == probe_first) probe_start = std::chrono::steady_clock::now();
       train_step(*batch, s);
       const long done = step();
-      if (sizing && done == budget_probe_end())
-        size_to_budget(run_start, probe_start, budget_probe_end() - probe_first);
+      if (sizing && done == options_.budget_probe_end())
+        size_to_budget(run_start, probe_start, options_.budget_probe_end() - probe_first);
       const bool last = done == end();
       if (options_.log_every > 0 &&
           (done % options_.log_every == 0 || done == options_.total_steps)) {
@@ -255,8 +257,6 @@ class supernet_trainer {
     long steps = 0, images = 0;
     double lr = 0, loss = 0, teacher_loss = 0, kl = 0;
   };
-
-  long budget_probe_end() const { return options_.budget_skip_steps + options_.budget_probe_steps; }
 
   void set_total_steps(long total) {
     options_.total_steps = total;

@@ -37,6 +37,19 @@ Json parse_json(std::string_view text) {
   }
 }
 
+// Parses `text` into a T through its from_json; a text that is not valid JSON throws
+// std::invalid_argument "<what>: not valid JSON: ...", and from_json its own errors.
+template <class T>
+T parse_json_as(std::string_view text, std::string_view what) {
+  nlohmann::json j;
+  try {
+    j = parse_json(text);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(fmt::format("{}: {}", what, e.what()));
+  }
+  return j.get<T>();
+}
+
 namespace detail {
 
 // A JSON integer that fits in an Integer (not a float, not out of range); `what` names it in the
