@@ -135,14 +135,11 @@ inline trainer_options trainer_options_for(const run_config& c) {
   t.warmup_start_lr = c.warmup_start_lr;
   t.warmup_steps = c.warmup_steps;
   t.weight_decay = c.weight_decay;
-  t.drop_path = c.drop_path;
+  t.max_grad_norm = c.max_grad_norm;
   t.sampler = {.strategy = parse_sampling_strategy(c.sampling),
                .teacher = parse_teacher_rule(c.teacher),
                .sandwich_random = c.sandwich_random};
-  t.distillation = {.alpha = c.alpha,
-                    .temperature = c.temperature,
-                    .label_smoothing = 0.1,
-                    .max_grad_norm = c.max_grad_norm};
+  t.distillation = {.alpha = c.alpha, .temperature = c.temperature};
   t.checkpoint_path = c.checkpoint();
   t.checkpoint_every = c.checkpoint_every;
   t.log_every = c.log_every;
@@ -204,8 +201,8 @@ training_outcome train_supernet(const run_config& c, supernet& net, const Source
                                      .train = true,
                                      .workers = c.workers,
                                      .seed = c.seed});
-  supernet_trainer<Space, backend, layout, data::batch_loader<Source>> trainer(
-      net, loader, trainer_options_for(c));
+  supernet_trainer<Space, supernet, data::batch_loader<Source>> trainer(net, loader,
+                                                                        trainer_options_for(c));
   if (c.resume && trainer.resume())
     fmt::print("resumed from {} at step {}\n", c.checkpoint().string(), trainer.step());
   else if (!c.resume && std::filesystem::exists(c.checkpoint()))
@@ -307,6 +304,7 @@ inline supernet make_supernet(const run_config& c, const vit_shape& shape) {
   supernet net(shape, std::max(c.batch_size, c.eval_batch));
   rng_engine init(derive_seed(c.seed, 0x494e4954));
   net.initialize(init);
+  net.drop_path_rate = c.drop_path;
   return net;
 }
 

@@ -153,7 +153,7 @@ int run_program(int argc, char** argv, const program_info& info, const Entries&.
             double top1 = 0;
             arch a;
             if (!subnet_file.empty()) {
-              auto subnet = io::load_subnet<backend>(subnet_file, c.eval_batch);
+              auto subnet = io::load_subnet<supernet>(subnet_file, c.eval_batch);
               a = subnet.architecture;
               top1 = test_top1<source, space>(c, subnet.network, test, a);
             } else {

@@ -11,8 +11,8 @@ int main() {
   ovo::vit_supernet<backend> net(space::shape(), 2);
   ovo::rng_engine rng(0);
   net.initialize(rng);
-  ovo::adamw<backend> optimizer(net.parameters(), {.lr = 1e-3});
-  ovo::supervised_step<backend, ovo::qkv_blocked> step(net);
+  ovo::adamw<backend> optimizer(net.parameters(), {});
+  ovo::supervised_step step(net);
   std::vector<float> images(2 * 28 * 28), targets(2 * 10, 0.0f);
   for (float& x : images) x = static_cast<float>(ovo::standard_normal(rng));
   targets[3] = targets[10 + 7] = 1.0f;

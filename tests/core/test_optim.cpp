@@ -15,8 +15,8 @@ TEST_CASE("one and two AdamW steps match torch.optim.AdamW's formulas, by hand")
   params.values()[0] = 1.0;
   params.values()[1] = -2.0;
   params.values()[2] = 0.5;
-  ovo::adamw<backend> opt(
-      params, {.lr = 0.1, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8, .weight_decay = 0.01});
+  ovo::adamw<backend> opt(params,
+                          {.beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8, .weight_decay = 0.01});
   params.grads()[0] = 0.5;
   params.grads()[1] = -1.0;
   params.grads()[2] = 2.0;

@@ -159,7 +159,8 @@ TEST_CASE(
 
   // The exported subnet is the chosen arch, and the ovo command's test-set evaluation of it
   // agrees with the report's.
-  const auto subnet = ovo::io::load_subnet<ovo::cpu<float>>(out / "subnet.safetensors", 4);
+  const auto subnet =
+      ovo::io::load_subnet<ovo::vit_supernet<ovo::cpu<float>>>(out / "subnet.safetensors", 4);
   CHECK(subnet.architecture == chosen);
   CHECK(read_json(out / "subnet.arch.json").get<ovo::arch>() == chosen);
   const auto eval = run_command({OVO_COMMAND, "eval", "--space", "autoformer-t-cifar100",
@@ -306,7 +307,8 @@ TEST_CASE("examples: imagenet runs end to end on a folder of JPEGs, with CMYK, P
   const auto report = read_json(out / "report" / "report.json");
   CHECK(report.at("dataset") == "imagenet");
   CHECK(report.at("search").at("history").size() == 2);
-  const auto subnet = ovo::io::load_subnet<ovo::cpu<float>>(out / "subnet.safetensors", 2);
+  const auto subnet =
+      ovo::io::load_subnet<ovo::vit_supernet<ovo::cpu<float>>>(out / "subnet.safetensors", 2);
   CHECK(subnet.architecture == report.at("arch").get<ovo::arch>());
   // The bad file was replaced, reported once and counted; the CMYK JPEG and the PNG decoded.
   const auto undecodable = report.at("undecodable_images");

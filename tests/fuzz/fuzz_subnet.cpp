@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string name = "fuzz.subnet.safetensors";
   try {
     const auto file = ovo::io::safetensors::parse(std::as_bytes(std::span(data, size)), name);
-    auto subnet = ovo::io::load_subnet<backend>(file, name, 1);
+    auto subnet = ovo::io::load_subnet<ovo::vit_supernet<backend>>(file, name, 1);
     // A loaded subnet holds exactly the stored values of each of its tensors...
     const auto& params = subnet.network.parameters();
     const std::vector<float> values(params.values(), params.values() + params.size());

@@ -16,7 +16,7 @@ struct no_batch_loader {
   std::size_t batches_per_epoch() const { return 1; }
 };
 
-using small_trainer = supernet_trainer<small_space, cpu<float>, qkv_blocked, no_batch_loader>;
+using small_trainer = supernet_trainer<small_space, vit_supernet<cpu<float>>, no_batch_loader>;
 
 inline trainer_options small_trainer_options(const std::filesystem::path& checkpoint) {
   trainer_options options;

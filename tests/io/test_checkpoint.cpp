@@ -19,9 +19,9 @@ using net_type = ovo::vit_supernet<backend>;
 
 struct run {
   net_type net{space::shape(), 4};
-  ovo::adamw<backend> optimizer{net.parameters(), {.lr = 1e-3}};
+  ovo::adamw<backend> optimizer{net.parameters(), {}};
   ovo::rng_engine rng{21};
-  ovo::supervised_step<backend, ovo::qkv_blocked> step{net};
+  ovo::supervised_step<ovo::vit_supernet<backend>> step{net};
   std::vector<float> images;
   std::vector<int> labels{0, 3, 1, 4};
 
@@ -133,7 +133,7 @@ TEST_CASE("a checkpoint of another shape, layout or a damaged file is refused by
   other.save(plain);
   CHECK_THROWS_WITH(ovo::io::load_checkpoint(plain, fresh),
                     doctest::Contains("metadata field 'format' is missing"));
-  CHECK_THROWS_WITH(ovo::io::load_subnet<backend>(plain, 1),
+  CHECK_THROWS_WITH(ovo::io::load_subnet<ovo::vit_supernet<backend>>(plain, 1),
                     doctest::Contains("metadata field 'format' is missing"));
   const auto subnet = dir / "subnet.safetensors";
   ovo::io::export_subnet(subnet, a.net, space::smallest());
@@ -167,7 +167,7 @@ TEST_CASE("a subnet file's shape is checked against its arch and tensors before 
     return file;
   };
   const auto load = [](const std::filesystem::path& file) {
-    return ovo::io::load_subnet<backend>(file, 1);
+    return ovo::io::load_subnet<ovo::vit_supernet<backend>>(file, 1);
   };
   // Found by fuzz_subnet: embed 4000000 built a network that wide (std::bad_alloc or the OOM
   // killer) before the tensors were compared.

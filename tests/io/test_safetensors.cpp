@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "../support.hpp"
 #include "ovo/io/atomic_file.hpp"
 #include "ovo/io/safetensors.hpp"
@@ -500,8 +502,9 @@ TEST_CASE("deep nesting and overlapping tensors exhaust neither the stack nor me
   constexpr std::size_t data_size = std::size_t{1} << 20;
   std::string header = "{";
   for (int i = 0; i < 2048; ++i)
-    header += (i > 0 ? "," : "") + std::string("\"t") + std::to_string(i) +
-              R"(":{"dtype":"U8","shape":[1048576],"data_offsets":[0,1048576]})";
+    header +=
+        fmt::format(R"({}"t{}":{{"dtype":"U8","shape":[1048576],"data_offsets":[0,1048576]}})",
+                    i > 0 ? "," : "", i);
   header += "}";
   const auto file = file_with_header(header, data_size);
   const std::uint64_t peak_before = peak_resident_bytes();

@@ -243,7 +243,7 @@ TEST_CASE_TEMPLATE("whole supernet on random archs: every gradient, and nothing 
       const ovo::rng_engine drop_seed(seed + 400);
       auto loss = [&] {
         ovo::rng_engine drop_rng = drop_seed;  // the same drop-path draws every call
-        const double* logits = net.forward(input, a, &drop_rng);
+        const double* logits = net.forward(input, a, ovo::forward_mode::train(drop_rng));
         return dot(logits, dir.data(), dir.size());
       };
       auto& p = net.parameters();

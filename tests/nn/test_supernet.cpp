@@ -17,7 +17,7 @@ template <class Backend, class Layout>
 std::vector<typename Backend::scalar> logits_of(ovo::vit_supernet<Backend, Layout>& net,
                                                 const ovo::image_batch<typename Backend::scalar>& x,
                                                 const ovo::arch& a) {
-  const auto* l = net.forward(x, a);
+  const auto* l = net.forward(x, a, ovo::forward_mode::eval());
   return {l, l + x.batch * net.shape().classes};
 }
 
@@ -66,7 +66,7 @@ TEST_CASE_TEMPLATE("an exported subnet gives the supernet's logits for its arch"
     CAPTURE(ovo::to_string(a));
     const auto path = dir / "subnet.safetensors";
     ovo::io::export_subnet(path, net, a);
-    auto standalone = ovo::io::load_subnet<backend>(path, batch);
+    auto standalone = ovo::io::load_subnet<ovo::vit_supernet<backend>>(path, batch);
     CHECK(standalone.architecture == a);
     CHECK(standalone.network.parameters().size() ==
           static_cast<std::size_t>(ovo::count_params(a, space::shape())));
@@ -112,19 +112,19 @@ TEST_CASE("bad input is refused with a message that names it") {
   std::vector<float> images(2 * 2 * 8 * 8);
   const auto a = tiny_space::smallest();
   CHECK_THROWS_WITH(
-      net.forward({images.data(), 2, 3, 8, 8}, a),
+      net.forward({images.data(), 2, 3, 8, 8}, a, ovo::forward_mode::eval()),
       doctest::Contains("images of 3x8x8 (channels x height x width), expected 2x8x8"));
-  CHECK_THROWS_WITH(net.forward({images.data(), 2, 2, 16, 16}, a),
+  CHECK_THROWS_WITH(net.forward({images.data(), 2, 2, 16, 16}, a, ovo::forward_mode::eval()),
                     doctest::Contains("expected 2x8x8"));
-  CHECK_THROWS_WITH(net.forward({images.data(), 3, 2, 8, 8}, a),
+  CHECK_THROWS_WITH(net.forward({images.data(), 3, 2, 8, 8}, a, ovo::forward_mode::eval()),
                     doctest::Contains("batch of 3 images, expected 1..2"));
   ovo::arch wide = a;
   wide.embed = 32;
-  CHECK_THROWS_WITH(net.forward({images.data(), 2, 2, 8, 8}, wide),
+  CHECK_THROWS_WITH(net.forward({images.data(), 2, 2, 8, 8}, wide, ovo::forward_mode::eval()),
                     doctest::Contains("embed 32 outside 1..16"));
   ovo::arch many_heads = tiny_space::largest();
   many_heads.heads[1] = 3;
-  CHECK_THROWS_WITH(net.forward({images.data(), 2, 2, 8, 8}, many_heads),
+  CHECK_THROWS_WITH(net.forward({images.data(), 2, 2, 8, 8}, many_heads, ovo::forward_mode::eval()),
                     doctest::Contains("layer 1 heads 3 outside 1..2"));
   CHECK_THROWS_AS(net.backward(nullptr), std::logic_error);
 }

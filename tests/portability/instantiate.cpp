@@ -10,8 +10,8 @@ template struct ovo::cpu<float>;
 template struct ovo::cpu<double>;
 template class ovo::vit_supernet<ovo::cpu<float>, ovo::qkv_blocked>;
 template class ovo::vit_supernet<ovo::cpu<double>, ovo::qkv_interleaved>;
-template class ovo::supervised_step<ovo::cpu<double>, ovo::qkv_interleaved>;
-template class ovo::distillation_step<ovo::cpu<double>, ovo::qkv_interleaved>;
+template class ovo::supervised_step<ovo::vit_supernet<ovo::cpu<double>, ovo::qkv_interleaved>>;
+template class ovo::distillation_step<ovo::vit_supernet<ovo::cpu<double>, ovo::qkv_interleaved>>;
 template class ovo::adamw<ovo::cpu<double>>;
 
 int main(int argc, char** argv) {

@@ -199,7 +199,7 @@ TEST_CASE("search: crossover takes every gene from one of two parents of equal d
     const auto a = fashion::sample(rng);
     auto b = fashion::sample(rng);
     while (b.depth != a.depth) b = fashion::sample(rng);
-    const auto child = ovo::crossover(a, b, rng);
+    const auto child = fashion::crossover(a, b, rng);
     REQUIRE(child.depth == a.depth);
     CHECK(fashion::contains(child));
     auto gene = [&](auto x, auto y, auto z) {
@@ -217,7 +217,7 @@ TEST_CASE("search: crossover takes every gene from one of two parents of equal d
   CHECK(share > 0.45);
   CHECK(share < 0.55);
   auto shallow = fashion::smallest(), deep = fashion::largest();
-  CHECK_THROWS_WITH(ovo::crossover(shallow, deep, rng),
+  CHECK_THROWS_WITH(fashion::crossover(shallow, deep, rng),
                     doctest::Contains("expected two parents of equal depth"));
 }
 
@@ -227,8 +227,8 @@ TEST_CASE("search: mutation with pd = pm = 0 returns the parent, with pd = 1 red
   int kept_prefix = 0, trials = 300;
   for (int trial = 0; trial < trials; ++trial) {
     const auto parent = fashion::sample(rng);
-    CHECK(ovo::mutate<fashion>(parent, 0.0, 0.0, rng) == parent);
-    const auto child = ovo::mutate<fashion>(parent, 1.0, 0.0, rng);
+    CHECK(fashion::mutate(parent, {0.0, 0.0}, rng) == parent);
+    const auto child = fashion::mutate(parent, {1.0, 0.0}, rng);
     CHECK(fashion::contains(child));
     if (child.depth != parent.depth) depths.insert(child.depth - parent.depth);
     if (child.embed != parent.embed) embeds.insert(child.embed);
@@ -247,7 +247,7 @@ TEST_CASE("search: mutation with pd = pm = 0 returns the parent, with pd = 1 red
   int changed = 0, genes = 0;
   for (int trial = 0; trial < trials; ++trial) {
     const auto parent = fashion::sample(rng);
-    const auto child = ovo::mutate<fashion>(parent, 0.0, 1.0, rng);
+    const auto child = fashion::mutate(parent, {0.0, 1.0}, rng);
     REQUIRE(child.depth == parent.depth);
     CHECK(child.embed == parent.embed);
     for (std::size_t i = 0; i < parent.heads.size(); ++i) {

@@ -24,10 +24,10 @@ double distillation_objective(net_type& net, const ovo::image_batch<double>& x,
                               double temperature) {
   const int classes = net.shape().classes;
   std::vector<double> probs(targets.size());
-  double total = ovo::cross_entropy<backend>(net.forward(x, teacher), targets.data(), x.batch,
-                                             classes, nullptr);
+  double total = ovo::cross_entropy<backend>(net.forward(x, teacher, ovo::forward_mode::eval()),
+                                             targets.data(), x.batch, classes, nullptr);
   for (const auto& s : students) {
-    const double* logits = net.forward(x, s);
+    const double* logits = net.forward(x, s, ovo::forward_mode::eval());
     total += (1 - alpha) *
              ovo::cross_entropy<backend>(logits, targets.data(), x.batch, classes, nullptr);
     total += alpha * ovo::distillation_kl<backend>(logits, fixed_teacher_logits.data(), x.batch,
@@ -63,12 +63,11 @@ TEST_CASE("distillation step: the accumulated gradient is that of teacher CE + s
     for (int i = 0; i < n_students; ++i) students.push_back(tiny_space::sample(rng));
     auto& p = net.parameters();
     const std::vector<double> weights(p.values(), p.values() + p.size());
-    const double* t = net.forward(x, teacher);
+    const double* t = net.forward(x, teacher, ovo::forward_mode::eval());
     const std::vector<double> teacher_logits(t, t + batch * classes);
 
-    ovo::adamw<backend> optimizer(p, {.lr = 1e-3});
-    ovo::distillation_step<backend, ovo::qkv_blocked> step(
-        net, {.alpha = alpha, .temperature = temperature});
+    ovo::adamw<backend> optimizer(p, {});
+    ovo::distillation_step<net_type> step(net, {.alpha = alpha, .temperature = temperature});
     const auto losses = step(net, optimizer, x, soft, teacher, students, 1e-3, rng);
     // The step updated the weights; its gradients stay in the store. Put the weights back.
     CHECK(!std::equal(weights.begin(), weights.end(), p.values()));
@@ -102,7 +101,7 @@ TEST_CASE("distillation step: a NaN student loss stops it before the weights cha
   net.initialize(rng);
   auto images = random_vector(batch * 2 * 8 * 8, 6);
   ovo::adamw<backend> optimizer(net.parameters(), {});
-  ovo::distillation_step<backend, ovo::qkv_blocked> step(net);
+  ovo::distillation_step<net_type> step(net);
   const std::vector<int> labels{0, 1};
   // The teacher's CE is finite, a student's head reads a NaN weight the teacher does not:
   // the teacher is the smallest subnet, the student the largest.
@@ -119,7 +118,7 @@ TEST_CASE("distillation step: a NaN student loss stops it before the weights cha
   CHECK(std::equal(before.begin(), before.end(), p.values(),
                    [](double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }));
   CHECK(optimizer.steps() == 0);
-  using step_type = ovo::distillation_step<backend, ovo::qkv_blocked>;
+  using step_type = ovo::distillation_step<net_type>;
   CHECK_THROWS_AS(step_type(net, {.alpha = 1.5}), std::invalid_argument);
 }
 

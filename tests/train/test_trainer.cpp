@@ -51,7 +51,7 @@ struct synthetic_loader {
 };
 
 template <class Backend>
-using trainer_for = ovo::supernet_trainer<tiny_space, Backend, ovo::qkv_blocked, synthetic_loader>;
+using trainer_for = ovo::supernet_trainer<tiny_space, ovo::vit_supernet<Backend>, synthetic_loader>;
 
 // The weights after training with `options`, stopped at each of `stops` in turn (each stop a new
 // process' worth of objects, resuming); the history and step count of the last.
@@ -193,7 +193,8 @@ TEST_CASE("evaluation set: top-1 of a subnet equals a count by hand, streamed or
     std::size_t correct = 0;
     loader.start(0);
     while (auto b = loader.next()) {
-      const float* logits = net.forward({b->images.data(), b->size, 2, 8, 8}, a);
+      const float* logits =
+          net.forward({b->images.data(), b->size, 2, 8, 8}, a, ovo::forward_mode::eval());
       for (int r = 0; r < b->size; ++r) {
         const float* row = logits + r * b->classes;
         const auto best = std::max_element(row, row + b->classes) - row;

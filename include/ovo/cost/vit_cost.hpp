@@ -8,16 +8,9 @@
 
 namespace ovo {
 
-struct cost_options {
-  // AutoFormer's optional 2-D relative position encoding: per layer, one module for k and one for
-  // v, each with a vertical and a horizontal table of (2 * max_relative_position + 2) x head_dim.
-  bool relative_position = false;
-  int max_relative_position = 14;
-};
-
 // Parameters of `a` as a standalone model on the geometry of `shape` (image, patch, channels,
 // classes, head dim): what the exported subnet holds, tensor by tensor.
-inline std::int64_t count_params(const arch& a, const vit_shape& shape, cost_options options = {}) {
+inline std::int64_t count_params(const arch& a, const vit_shape& shape) {
   const std::int64_t e = a.embed, dh = shape.head_dim;
   std::int64_t n = e * shape.patch_dim() + e;              // patch embedding conv weight and bias
   n += e + static_cast<std::int64_t>(shape.tokens()) * e;  // class token and position embedding
@@ -30,7 +23,6 @@ inline std::int64_t count_params(const arch& a, const vit_shape& shape, cost_opt
     n += 2 * e;                // norm2
     n += hidden * e + hidden;  // mlp.fc1
     n += e * hidden + e;       // mlp.fc2
-    if (options.relative_position) n += 2 * 2 * (2 * options.max_relative_position + 2) * dh;
   }
   n += 2 * e;                              // final norm
   n += e * shape.classes + shape.classes;  // head

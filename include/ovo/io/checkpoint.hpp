@@ -1,9 +1,9 @@
-// Resumable supernet checkpoints in safetensors: weights, AdamW moments, step and random state.
+// Resumable supernet checkpoints in safetensors: weights, buffers, AdamW moments, step, and the
+// random engine of a loop that keeps one.
 #pragma once
 
 #include <charconv>
 #include <filesystem>
-#include <map>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -11,22 +11,15 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <nlohmann/json.hpp>
 
 #include "ovo/io/safetensors.hpp"
-#include "ovo/nn/vit_supernet.hpp"
+#include "ovo/nn/supernet.hpp"
 #include "ovo/optim/adamw.hpp"
-#include "ovo/util/json.hpp"
 #include "ovo/util/random.hpp"
 
 namespace ovo::io {
 
 inline constexpr const char* supernet_checkpoint_format = "ovo.supernet.v1";
-
-template <class Layout>
-constexpr const char* qkv_layout_name() {
-  return Layout::interleaved ? "interleaved" : "blocked";
-}
 
 // The whole flat buffer of a back end's values, on the host.
 template <class Backend>
@@ -37,15 +30,17 @@ std::vector<typename Backend::scalar> to_host(const typename Backend::scalar* va
   return host;
 }
 
-// Writes (atomically) the supernet's weights, the optimiser's moments and step, the random
-// engine's state and any extra string fields the trainer wants back on resume.
-template <class Backend, class Layout>
-void save_checkpoint(const std::filesystem::path& path, const vit_supernet<Backend, Layout>& net,
-                     const adamw<Backend>& optimizer, const rng_engine& rng,
-                     const std::map<std::string, std::string>& extra = {}) {
+namespace detail {
+template <supernet Net>
+void save_checkpoint(const std::filesystem::path& path, const Net& net,
+                     const adamw<typename Net::backend>& optimizer, const rng_engine* rng,
+                     const text_fields& extra) {
+  using Backend = typename Net::backend;
   using T = typename Backend::scalar;
   const auto& params = net.parameters();
+  const auto& buffers = net.buffers();
   const auto values = to_host<Backend>(params.values(), params.size());
+  const auto buffer_values = to_host<Backend>(buffers.values(), buffers.size());
   const auto exp_avg = to_host<Backend>(optimizer.exp_avg(), params.size());
   const auto exp_avg_sq = to_host<Backend>(optimizer.exp_avg_sq(), params.size());
   safetensors file;
@@ -54,13 +49,31 @@ void save_checkpoint(const std::filesystem::path& path, const vit_supernet<Backe
                                        {"optimizer.exp_avg_sq.", &exp_avg_sq}})
     for (const auto& e : params.entries())
       file.add<T>(prefix + e.name, e.shape, std::span<const T>(source->data() + e.offset, e.size));
+  for (const auto& e : buffers.entries())
+    file.add<T>(e.name, e.shape, std::span<const T>(buffer_values.data() + e.offset, e.size));
   file.metadata = extra;
   file.metadata["format"] = supernet_checkpoint_format;
-  file.metadata["shape"] = nlohmann::json(net.shape()).dump();
-  file.metadata["qkv_layout"] = qkv_layout_name<Layout>();
+  for (const auto& field : net.identity()) file.metadata[field.key] = field.value;
   file.metadata["optimizer.step"] = std::to_string(optimizer.steps());
-  file.metadata["rng"] = engine_state(rng);
+  if (rng) file.metadata["rng"] = engine_state(*rng);
   file.save(path);
+}
+}  // namespace detail
+
+// Writes (atomically) the supernet's weights and buffers, the optimiser's moments and step, the
+// network's identity and any extra text fields wanted back on resume.
+template <supernet Net>
+void save_checkpoint(const std::filesystem::path& path, const Net& net,
+                     const adamw<typename Net::backend>& optimizer, const text_fields& extra = {}) {
+  detail::save_checkpoint(path, net, optimizer, nullptr, extra);
+}
+// The same with a random engine's state, for a training loop that draws from one engine (the
+// trainer does not: its draws are functions of (seed, step)).
+template <supernet Net>
+void save_checkpoint(const std::filesystem::path& path, const Net& net,
+                     const adamw<typename Net::backend>& optimizer, const rng_engine& rng,
+                     const text_fields& extra = {}) {
+  detail::save_checkpoint(path, net, optimizer, &rng, extra);
 }
 
 namespace detail {
@@ -93,41 +106,32 @@ void read_tensor_into(const safetensors& file, const std::string& name, const pa
 }
 }  // namespace detail
 
-// Restores what save_checkpoint wrote into a supernet of the same shape and layout (and, when
-// given, the optimiser and the random engine); returns the metadata, the extra fields included.
-// Nothing is changed unless the whole file matches.
-// `file` is the checkpoint already read from `path` (named in the errors), for a caller that
-// looked at its metadata first.
-template <class Backend, class Layout>
-std::map<std::string, std::string> load_checkpoint(const safetensors& file,
-                                                   const std::filesystem::path& path,
-                                                   vit_supernet<Backend, Layout>& net,
-                                                   adamw<Backend>* optimizer = nullptr,
-                                                   rng_engine* rng = nullptr) {
+// Restores what save_checkpoint wrote into a network of the same identity (and, when given, the
+// optimiser and the random engine); returns the metadata, the extra fields included. Nothing is
+// changed unless the whole file matches. `file` is the checkpoint already read from `path` (named
+// in the errors), for a caller that looked at its metadata first.
+template <supernet Net>
+text_fields load_checkpoint(const safetensors& file, const std::filesystem::path& path, Net& net,
+                            adamw<typename Net::backend>* optimizer = nullptr,
+                            rng_engine* rng = nullptr) {
+  using Backend = typename Net::backend;
   using T = typename Backend::scalar;
   if (detail::required_metadata(file, "format", path) != supernet_checkpoint_format)
     throw std::runtime_error(fmt::format("checkpoint '{}': format '{}', expected '{}'",
                                          path.string(), file.metadata.at("format"),
                                          supernet_checkpoint_format));
-  const std::string stored_shape = detail::required_metadata(file, "shape", path);
-  const std::string expected_shape = nlohmann::json(net.shape()).dump();
-  const auto shape_matches = [&] {
-    try {
-      return parse_json(stored_shape) == nlohmann::json(net.shape());
-    } catch (const std::invalid_argument&) {
-      return false;  // not JSON, so not the supernet's shape
-    }
-  };
-  if (!shape_matches())
-    throw std::runtime_error(fmt::format("checkpoint '{}': supernet shape {}, expected {}",
-                                         path.string(), stored_shape, expected_shape));
-  const std::string& layout = detail::required_metadata(file, "qkv_layout", path);
-  if (layout != qkv_layout_name<Layout>())
-    throw std::runtime_error(fmt::format("checkpoint '{}': qkv layout '{}', expected '{}'",
-                                         path.string(), layout, qkv_layout_name<Layout>()));
+  for (const auto& field : net.identity()) {
+    const std::string& stored = detail::required_metadata(file, field.key, path);
+    if (stored != field.value)
+      throw std::runtime_error(fmt::format("checkpoint '{}': {} '{}', expected '{}'", path.string(),
+                                           field.description, stored, field.value));
+  }
   auto& params = net.parameters();
-  std::vector<T> values(params.size()), exp_avg, exp_avg_sq;
+  auto& buffers = net.buffers();
+  std::vector<T> values(params.size()), buffer_values(buffers.size()), exp_avg, exp_avg_sq;
   for (const auto& e : params.entries()) detail::read_tensor_into(file, e.name, e, values, path);
+  for (const auto& e : buffers.entries())
+    detail::read_tensor_into(file, e.name, e, buffer_values, path);
   long step = 0;
   if (optimizer) {
     exp_avg.resize(params.size());
@@ -152,6 +156,7 @@ std::map<std::string, std::string> load_checkpoint(const safetensors& file,
     }
   }
   Backend::copy_from_host(values, params.values());
+  Backend::copy_from_host(buffer_values, buffers.values());
   if (optimizer) {
     Backend::copy_from_host(exp_avg, optimizer->exp_avg());
     Backend::copy_from_host(exp_avg_sq, optimizer->exp_avg_sq());
@@ -161,11 +166,10 @@ std::map<std::string, std::string> load_checkpoint(const safetensors& file,
   return file.metadata;
 }
 
-template <class Backend, class Layout>
-std::map<std::string, std::string> load_checkpoint(const std::filesystem::path& path,
-                                                   vit_supernet<Backend, Layout>& net,
-                                                   adamw<Backend>* optimizer = nullptr,
-                                                   rng_engine* rng = nullptr) {
+template <supernet Net>
+text_fields load_checkpoint(const std::filesystem::path& path, Net& net,
+                            adamw<typename Net::backend>* optimizer = nullptr,
+                            rng_engine* rng = nullptr) {
   return load_checkpoint(safetensors::load(path), path, net, optimizer, rng);
 }
 

@@ -1,20 +1,19 @@
-// One subnet as a standalone model: its own shapes, timm tensor names, the arch in the metadata.
+// One subnet as a standalone model: its own shapes and tensor names, its description in the
+// metadata.
 #pragma once
 
-#include <cstdint>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
-#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <nlohmann/json.hpp>
 
 #include "ovo/io/checkpoint.hpp"
 #include "ovo/io/safetensors.hpp"
-#include "ovo/nn/vit_supernet.hpp"
+#include "ovo/nn/supernet.hpp"
 
 namespace ovo::io {
 
@@ -44,112 +43,76 @@ void scatter(const std::vector<T>& tensor, const subnet_tensor& t, std::vector<T
                     static_cast<std::ptrdiff_t>(r) * b.stride);
 }
 
-// Writes (atomically) arch `a` of the supernet as a standalone model.
-template <class Backend, class Layout>
-void export_subnet(const std::filesystem::path& path, const vit_supernet<Backend, Layout>& net,
-                   const arch& a) {
+// Writes (atomically) subnet `a` of the supernet as a standalone model: its tensors and the
+// network's description of it.
+template <supernet Net>
+void export_subnet(const std::filesystem::path& path, const Net& net,
+                   const typename Net::arch_type& a) {
+  using Backend = typename Net::backend;
   using T = typename Backend::scalar;
   const auto values = to_host<Backend>(net.parameters().values(), net.parameters().size());
+  const auto buffers = to_host<Backend>(net.buffers().values(), net.buffers().size());
   safetensors file;
-  for (const auto& t : net.subnet_tensors(a)) file.add<T>(t.name, t.shape, gather(values, t));
+  for (const auto& t : net.subnet_tensors(a))
+    file.add<T>(t.name, t.shape, gather(t.buffer ? buffers : values, t));
+  file.metadata = net.subnet_description(a);
   file.metadata["format"] = subnet_format;
-  file.metadata["arch"] = nlohmann::json(a).dump();
-  file.metadata["shape"] = nlohmann::json(vit_shape::of_subnet(a, net.shape())).dump();
   file.save(path);
 }
 
 // A standalone subnet read back: a network of exactly the subnet's shape, and its arch.
-template <class Backend>
+template <supernet Net>
 struct standalone_subnet {
-  arch architecture;
-  vit_supernet<Backend, qkv_blocked> network;
+  typename Net::arch_type architecture;
+  Net network;
 
-  // Logits of the subnet (the network run with its own arch).
-  const typename Backend::scalar* forward(const image_batch<typename Backend::scalar>& images) {
-    return network.forward(images, architecture);
+  // Logits of the subnet (the network run with its own arch, in evaluation).
+  const scalar_of<Net>* forward(const image_batch<scalar_of<Net>>& images) {
+    return network.forward(images, architecture, forward_mode::eval());
   }
 };
 
-namespace detail {
-
-// Checks, before any network is built, that the shape is the arch's own and that each of its
-// dims is that of the tensor that stores it, so the network holds no more weights than the file.
-inline void check_subnet_shape(const safetensors& file, const std::filesystem::path& path,
-                               const arch& a, const vit_shape& shape) {
-  const vit_shape own = vit_shape::of_subnet(a, shape);
-  const auto same = [&](std::string_view field, const auto& stored, const auto& expected) {
-    if (stored != expected)
-      throw std::runtime_error(
-          fmt::format("subnet '{}': shape field '{}' is {}, expected {} (the arch's own)",
-                      path.string(), field, stored, expected));
-  };
-  same("embed", shape.embed, own.embed);
-  same("depth", shape.depth, own.depth);
-  same("heads", shape.heads, own.heads);
-  same("mlp_hidden", shape.mlp_hidden, own.mlp_hidden);
-  const auto stored_as = [&](const std::string& name, const std::vector<std::int64_t>& expected,
-                             std::string_view fields) {
-    if (!file.contains(name))
-      throw std::runtime_error(
-          fmt::format("subnet '{}': tensor '{}' is missing", path.string(), name));
-    const auto& stored = file.at(name).shape;
-    if (stored != expected)
-      throw std::runtime_error(
-          fmt::format("subnet '{}': tensor '{}' has shape {}, but the shape's {} make it {}",
-                      path.string(), name, stored, fields, expected));
-  };
-  const std::int64_t e = shape.embed;
-  stored_as("patch_embed.proj.weight", {e, shape.channels, shape.patch_size, shape.patch_size},
-            "embed, channels and patch_size");
-  stored_as("pos_embed", {1, shape.tokens(), e}, "image_size and patch_size");
-  stored_as("head.weight", {shape.classes, e}, "classes");
-  for (std::size_t i = 0; i < shape.heads.size(); ++i) {
-    stored_as(fmt::format("blocks.{}.attn.qkv.weight", i),
-              {3 * std::int64_t{shape.heads[i]} * shape.head_dim, e}, "heads and head_dim");
-    stored_as(fmt::format("blocks.{}.mlp.fc1.weight", i), {shape.mlp_hidden[i], e}, "mlp_hidden");
-  }
-}
-
-}  // namespace detail
-
 // Builds the standalone subnet that `file`, already read from `path` (named in the errors), holds.
-template <class Backend>
-standalone_subnet<Backend> load_subnet(const safetensors& file, const std::filesystem::path& path,
-                                       int max_batch) {
+template <supernet Net>
+standalone_subnet<Net> load_subnet(const safetensors& file, const std::filesystem::path& path,
+                                   int max_batch) {
+  using Backend = typename Net::backend;
   using T = typename Backend::scalar;
   if (detail::required_metadata(file, "format", path) != subnet_format)
     throw std::runtime_error(fmt::format("subnet '{}': format '{}', expected '{}'", path.string(),
                                          file.metadata.at("format"), subnet_format));
-  arch a;
-  vit_shape shape;
-  try {
-    a = arch_from_json(detail::required_metadata(file, "arch", path));
-    shape = vit_shape_from_json(detail::required_metadata(file, "shape", path));
-    shape.check_fits(a);
-  } catch (const std::invalid_argument& e) {
-    throw std::runtime_error(fmt::format("subnet '{}': {}", path.string(), e.what()));
-  }
-  detail::check_subnet_shape(file, path, a, shape);
-  standalone_subnet<Backend> out{a, vit_supernet<Backend, qkv_blocked>(shape, max_batch)};
-  std::vector<T> values(out.network.parameters().size());
-  for (const auto& t : out.network.subnet_tensors(a)) {
+  tensor_shapes stored;
+  for (const auto& name : file.names()) stored[name] = file.at(name).shape;
+  auto built = [&] {
+    try {
+      return Net::standalone(file.metadata, stored, max_batch);
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(fmt::format("subnet '{}': {}", path.string(), e.what()));
+    }
+  }();
+  standalone_subnet<Net> out{std::move(built.second), std::move(built.first)};
+  auto& params = out.network.parameters();
+  auto& buffers = out.network.buffers();
+  std::vector<T> values(params.size()), buffer_values(buffers.size());
+  for (const auto& t : out.network.subnet_tensors(out.architecture)) {
     if (!file.contains(t.name))
       throw std::runtime_error(
           fmt::format("subnet '{}': tensor '{}' is missing", path.string(), t.name));
-    const auto& stored = file.at(t.name);
-    if (stored.shape != t.shape || stored.type != dtype_of<T>())
+    const auto& tensor = file.at(t.name);
+    if (tensor.shape != t.shape || tensor.type != dtype_of<T>())
       throw std::runtime_error(fmt::format("subnet '{}': tensor '{}' is {} {}, expected {} {}",
-                                           path.string(), t.name, dtype_name(stored.type),
-                                           stored.shape, dtype_name(dtype_of<T>()), t.shape));
-    scatter(stored.template values<T>(), t, values);
+                                           path.string(), t.name, dtype_name(tensor.type),
+                                           tensor.shape, dtype_name(dtype_of<T>()), t.shape));
+    scatter(tensor.template values<T>(), t, t.buffer ? buffer_values : values);
   }
-  Backend::copy_from_host(values, out.network.parameters().values());
+  Backend::copy_from_host(values, params.values());
+  Backend::copy_from_host(buffer_values, buffers.values());
   return out;
 }
 
-template <class Backend>
-standalone_subnet<Backend> load_subnet(const std::filesystem::path& path, int max_batch) {
-  return load_subnet<Backend>(safetensors::load(path), path, max_batch);
+template <supernet Net>
+standalone_subnet<Net> load_subnet(const std::filesystem::path& path, int max_batch) {
+  return load_subnet<Net>(safetensors::load(path), path, max_batch);
 }
 
 }  // namespace ovo::io

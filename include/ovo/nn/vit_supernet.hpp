@@ -5,11 +5,16 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
 
 #include "ovo/nn/linear.hpp"
+#include "ovo/nn/supernet.hpp"
 #include "ovo/nn/vit_block.hpp"
 #include "ovo/space/arch.hpp"
 #include "ovo/space/vit_shape.hpp"
@@ -17,32 +22,11 @@
 
 namespace ovo {
 
-// A batch of NCHW images in the back end's memory.
-template <class T>
-struct image_batch {
-  const T* data = nullptr;
-  int batch = 0, channels = 0, height = 0, width = 0;
-};
-
-// A block of rows of one parameter, viewed as a matrix: rows `first + i * stride` (elements from
-// the parameter's start) for i < rows, each of its first `cols` values.
-struct row_block {
-  std::ptrdiff_t first = 0, stride = 0;
-  int rows = 0, cols = 0;
-};
-
-// One tensor of a subnet, as a standalone model names and shapes it, and where it lives in the
-// supernet's parameters: its values are the row blocks, in order, concatenated.
-struct subnet_tensor {
-  std::string name;
-  std::vector<std::int64_t> shape;
-  parameter_ref parameter;
-  std::vector<row_block> blocks;
-};
-
 template <class Backend, class QkvLayout = qkv_blocked>
 class vit_supernet {
  public:
+  using backend = Backend;
+  using arch_type = arch;
   using T = typename Backend::scalar;
   using block_type = vit_block<Backend, QkvLayout>;
   using layout = QkvLayout;
@@ -64,6 +48,7 @@ class vit_supernet {
     norm_ = layer_norm<Backend>(params_, ws_, "norm", e, max_batch);
     head_ = linear<Backend>(params_, "head", shape_.classes, e);
     params_.allocate();
+    buffers_.allocate();
 
     const auto rows = static_cast<std::size_t>(max_batch) * n, width = static_cast<std::size_t>(e);
     const auto attn_width = static_cast<std::size_t>(shape_.max_heads()) * shape_.head_dim;
@@ -84,8 +69,13 @@ class vit_supernet {
 
   const vit_shape& shape() const { return shape_; }
   int max_batch() const { return max_batch_; }
+  int classes() const { return shape_.classes; }
+  image_geometry input() const { return {shape_.channels, shape_.image_size, shape_.image_size}; }
   parameter_store<Backend>& parameters() { return params_; }
   const parameter_store<Backend>& parameters() const { return params_; }
+  // A ViT has no non-trainable tensors: an empty store.
+  parameter_store<Backend>& buffers() { return buffers_; }
+  const parameter_store<Backend>& buffers() const { return buffers_; }
   // Bytes of activation and scratch memory, allocated once at construction.
   std::size_t workspace_bytes() const { return ws_.size() * sizeof(T); }
 
@@ -95,9 +85,9 @@ class vit_supernet {
   double drop_path_rate = 0.0;
 
   // Logits [batch, classes] (back-end memory, valid until the next forward) of `a` on `images`.
-  // With a random engine, drop-path is drawn from it (training); without, it is off.
-  const T* forward(const image_batch<T>& images, const arch& a,
-                   rng_engine* drop_path_rng = nullptr) {
+  // A training pass draws drop-path from the mode's engine; an evaluation pass has none.
+  const T* forward(const image_batch<T>& images, const arch& a, forward_mode mode) {
+    rng_engine* drop_path_rng = mode.training() ? &mode.rng() : nullptr;
     check_images(images);
     shape_.check_fits(a);
     arch_ = a;
@@ -202,7 +192,72 @@ class vit_supernet {
     return out;
   }
 
+  // What a checkpoint must match to load into this network: the shape and the q/k/v layout.
+  std::vector<identity_field> identity() const {
+    return {{"shape", "supernet shape", nlohmann::json(shape_).dump()},
+            {"qkv_layout", "qkv layout", QkvLayout::interleaved ? "interleaved" : "blocked"}};
+  }
+
+  // The arch and the standalone shape of `a`, as export writes them beside its tensors.
+  text_fields subnet_description(const arch& a) const {
+    shape_.check_fits(a);
+    return {{"arch", nlohmann::json(a).dump()},
+            {"shape", nlohmann::json(vit_shape::of_subnet(a, shape_)).dump()}};
+  }
+
+  // The network of exactly the subnet that `fields` describe, and its arch. The shape is checked
+  // to be the arch's own and each of its dims that of the stored tensor that holds it before the
+  // network is built, so that it holds no more weights than the file.
+  static std::pair<vit_supernet, arch> standalone(const text_fields& fields,
+                                                  const tensor_shapes& stored, int max_batch) {
+    const auto field = [&](const std::string& key) -> const std::string& {
+      const auto it = fields.find(key);
+      if (it == fields.end())
+        throw std::invalid_argument(fmt::format("metadata field '{}' is missing", key));
+      return it->second;
+    };
+    const arch a = arch_from_json(field("arch"));
+    const vit_shape shape = vit_shape_from_json(field("shape"));
+    shape.check_fits(a);
+    check_standalone_shape(a, shape, stored);
+    return {vit_supernet(shape, max_batch), a};
+  }
+
  private:
+  static void check_standalone_shape(const arch& a, const vit_shape& shape,
+                                     const tensor_shapes& stored) {
+    const vit_shape own = vit_shape::of_subnet(a, shape);
+    const auto same = [](std::string_view name, const auto& value, const auto& expected) {
+      if (value != expected)
+        throw std::invalid_argument(fmt::format(
+            "shape field '{}' is {}, expected {} (the arch's own)", name, value, expected));
+    };
+    same("embed", shape.embed, own.embed);
+    same("depth", shape.depth, own.depth);
+    same("heads", shape.heads, own.heads);
+    same("mlp_hidden", shape.mlp_hidden, own.mlp_hidden);
+    const auto stored_as = [&](const std::string& name, const std::vector<std::int64_t>& expected,
+                               std::string_view fields) {
+      const auto it = stored.find(name);
+      if (it == stored.end())
+        throw std::invalid_argument(fmt::format("tensor '{}' is missing", name));
+      if (it->second != expected)
+        throw std::invalid_argument(
+            fmt::format("tensor '{}' has shape {}, but the shape's {} make it {}", name, it->second,
+                        fields, expected));
+    };
+    const std::int64_t e = shape.embed;
+    stored_as("patch_embed.proj.weight", {e, shape.channels, shape.patch_size, shape.patch_size},
+              "embed, channels and patch_size");
+    stored_as("pos_embed", {1, shape.tokens(), e}, "image_size and patch_size");
+    stored_as("head.weight", {shape.classes, e}, "classes");
+    for (std::size_t i = 0; i < shape.heads.size(); ++i) {
+      stored_as(fmt::format("blocks.{}.attn.qkv.weight", i),
+                {3 * std::int64_t{shape.heads[i]} * shape.head_dim, e}, "heads and head_dim");
+      stored_as(fmt::format("blocks.{}.mlp.fc1.weight", i), {shape.mlp_hidden[i], e}, "mlp_hidden");
+    }
+  }
+
   int final_stream() const { return arch_.depth; }
 
   typename block_type::scratch block_scratch() {
@@ -239,7 +294,7 @@ class vit_supernet {
 
   vit_shape shape_;
   int max_batch_;
-  parameter_store<Backend> params_;
+  parameter_store<Backend> params_, buffers_;
   workspace<Backend> ws_;
   parameter_ref patch_weight_, patch_bias_, cls_token_, pos_embed_;
   std::vector<block_type> blocks_;

@@ -7,8 +7,8 @@
 
 namespace ovo {
 
+// The learning rate is not an option: each step is given the schedule's (step(lr)).
 struct adamw_options {
-  double lr = 5e-4;
   double beta1 = 0.9;
   double beta2 = 0.999;
   double eps = 1e-8;

@@ -10,8 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "ovo/cost/vit_cost.hpp"
-#include "ovo/space/arch.hpp"
+#include "ovo/space/search_space.hpp"
 #include "ovo/util/random.hpp"
 
 namespace ovo {
@@ -32,9 +31,10 @@ struct sampler_options {
 };
 
 // One step's subnets: without a teacher, each student trains on the targets alone.
+template <class Arch>
 struct step_archs {
-  std::optional<arch> teacher;
-  std::vector<arch> students;
+  std::optional<Arch> teacher;
+  std::vector<Arch> students;
 };
 
 inline sampling_strategy parse_sampling_strategy(std::string_view name) {
@@ -66,20 +66,19 @@ inline std::string to_string(teacher_rule r) {
 }
 
 // A random subnet with at least `a`'s parameters; the largest after 100 draws without one.
-template <class Space>
-arch sample_at_least_as_large(const arch& a, rng_engine& rng) {
-  const auto shape = Space::shape();
-  const auto floor = count_params(a, shape);
+template <search_space Space>
+space_arch<Space> sample_at_least_as_large(const space_arch<Space>& a, rng_engine& rng) {
+  const auto floor = Space::params(a);
   for (int attempt = 0; attempt < 100; ++attempt) {
-    arch candidate = Space::sample(rng);
-    if (count_params(candidate, shape) >= floor) return candidate;
+    auto candidate = Space::sample(rng);
+    if (Space::params(candidate) >= floor) return candidate;
   }
   return Space::largest();
 }
 
-template <class Space>
-step_archs draw_step_archs(const sampler_options& options, rng_engine& rng) {
-  step_archs out;
+template <search_space Space>
+step_archs<space_arch<Space>> draw_step_archs(const sampler_options& options, rng_engine& rng) {
+  step_archs<space_arch<Space>> out;
   switch (options.strategy) {
     case sampling_strategy::uniform:
       out.students.push_back(Space::sample(rng));

@@ -23,23 +23,26 @@ namespace ovo {
 inline constexpr std::array<std::string_view, 4> candidate_origins{"initial", "mutation",
                                                                    "crossover", "random"};
 
-struct candidate {
-  arch architecture;
+template <class Arch>
+struct basic_candidate {
+  Arch architecture;
   double fitness = 0;
   std::uint64_t params = 0;
   double flops = 0;  // multiply-accumulates of one image's forward pass (see cost_constraint)
   int generation = 0;
   std::string origin;  // one of candidate_origins
 
-  friend bool operator==(const candidate&, const candidate&) = default;
+  friend bool operator==(const basic_candidate&, const basic_candidate&) = default;
 };
 
-inline void to_json(nlohmann::json& j, const candidate& c) {
+template <class Arch>
+void to_json(nlohmann::json& j, const basic_candidate<Arch>& c) {
   j = nlohmann::json{{"arch", c.architecture}, {"fitness", c.fitness},       {"params", c.params},
                      {"flops", c.flops},       {"generation", c.generation}, {"origin", c.origin}};
 }
 
-inline void from_json(const nlohmann::json& j, candidate& c) {
+template <class Arch>
+void from_json(const nlohmann::json& j, basic_candidate<Arch>& c) {
   try {
     j.at("arch").get_to(c.architecture);
     j.at("fitness").get_to(c.fitness);
@@ -56,24 +59,27 @@ inline void from_json(const nlohmann::json& j, candidate& c) {
                                             c.origin, candidate_origins));
 }
 
-struct search_result {
-  candidate best;                  // the highest fitness; the first evaluated among equals
-  std::vector<candidate> history;  // every evaluated candidate, in evaluation order
+template <class Arch>
+struct basic_search_result {
+  basic_candidate<Arch> best;  // the highest fitness; the first evaluated among equals
+  std::vector<basic_candidate<Arch>> history;  // every evaluated candidate, in evaluation order
   // Entry g: the best fitness among the candidates of generations 0..g.
   std::vector<double> best_fitness_per_generation;
-  std::vector<candidate> pareto;  // pareto_front(history): fitness against params
+  std::vector<basic_candidate<Arch>> pareto;  // pareto_front(history): fitness against params
 
-  friend bool operator==(const search_result&, const search_result&) = default;
+  friend bool operator==(const basic_search_result&, const basic_search_result&) = default;
 };
 
-inline void to_json(nlohmann::json& j, const search_result& r) {
+template <class Arch>
+void to_json(nlohmann::json& j, const basic_search_result<Arch>& r) {
   j = nlohmann::json{{"best", r.best},
                      {"history", r.history},
                      {"best_fitness_per_generation", r.best_fitness_per_generation},
                      {"pareto", r.pareto}};
 }
 
-inline void from_json(const nlohmann::json& j, search_result& r) {
+template <class Arch>
+void from_json(const nlohmann::json& j, basic_search_result<Arch>& r) {
   try {
     j.at("best").get_to(r.best);
     j.at("history").get_to(r.history);
@@ -86,7 +92,13 @@ inline void from_json(const nlohmann::json& j, search_result& r) {
 
 // Called after each generation of a search with the best candidate so far and the number of
 // candidates evaluated so far.
-using search_progress =
-    std::function<void(int generation, const candidate& best, std::size_t evaluated)>;
+template <class Arch>
+using basic_search_progress =
+    std::function<void(int generation, const basic_candidate<Arch>& best, std::size_t evaluated)>;
+
+// The records of a search of the ViT spaces.
+using candidate = basic_candidate<arch>;
+using search_result = basic_search_result<arch>;
+using search_progress = basic_search_progress<arch>;
 
 }  // namespace ovo

@@ -17,7 +17,7 @@
 #include "ovo/search/candidate.hpp"
 #include "ovo/search/constraint.hpp"
 #include "ovo/search/random_search.hpp"
-#include "ovo/space/arch.hpp"
+#include "ovo/space/search_space.hpp"
 #include "ovo/util/random.hpp"
 
 namespace ovo {
@@ -28,8 +28,8 @@ struct evolution_options {
   int parents = 10;          // the top candidates that mutation and crossover draw from
   int mutations = 25;        // children by mutation per generation
   int crossovers = 25;       // children by crossover per generation
-  double depth_prob = 0.4;   // pd: probability of redrawing the depth, and the embed dim
-  double mutate_prob = 0.2;  // pm: probability of redrawing each layer's mlp ratio, and its heads
+  double depth_prob = 0.4;   // pd: mutation_rates::structure (a ViT's depth and embed dim)
+  double mutate_prob = 0.2;  // pm: mutation_rates::gene (a ViT layer's mlp ratio and heads)
   std::uint64_t seed = 0;
   int max_attempts = 1000;  // draws per needed candidate before giving it up
   // > 0: a generation after the first starts only if it would end within this many seconds of
@@ -60,56 +60,11 @@ struct evolution_options {
   }
 };
 
-// A mutation of `parent`, as AutoFormer draws it: with probability depth_prob a new depth (growing
-// appends layers of random heads and mlp ratio, shrinking drops the last layers); then each layer's
-// mlp ratio and, in a second pass, each layer's heads redrawn with probability mutate_prob; last,
-// the embed dim redrawn with probability depth_prob. A redraw picks any choice, the current one
-// included.
-template <class Space>
-arch mutate(const arch& parent, double depth_prob, double mutate_prob, rng_engine& rng) {
-  auto draw = [&rng](const auto& choices) { return choices[uniform_index(rng, choices.size())]; };
-  arch child = parent;
-  if (uniform_unit(rng) < depth_prob) {
-    const int depth = draw(Space::depth_choices);
-    for (int i = child.depth; i < depth; ++i) {
-      child.heads.push_back(draw(Space::head_choices));
-      child.mlp_ratio.push_back(draw(Space::mlp_ratio_choices));
-    }
-    child.depth = depth;
-    child.heads.resize(static_cast<std::size_t>(depth));
-    child.mlp_ratio.resize(static_cast<std::size_t>(depth));
-  }
-  for (auto& ratio : child.mlp_ratio)
-    if (uniform_unit(rng) < mutate_prob) ratio = draw(Space::mlp_ratio_choices);
-  for (auto& heads : child.heads)
-    if (uniform_unit(rng) < mutate_prob) heads = draw(Space::head_choices);
-  if (uniform_unit(rng) < depth_prob) child.embed = draw(Space::embed_choices);
-  return child;
-}
-
-// A crossover of two parents of equal depth: the embed dim and each layer's heads and mlp ratio
-// from either parent with probability 1/2 each.
-inline arch crossover(const arch& first, const arch& second, rng_engine& rng) {
-  const auto depth = static_cast<std::size_t>(first.depth);
-  if (first.depth != second.depth || first.heads.size() != depth || second.heads.size() != depth ||
-      first.mlp_ratio.size() != depth || second.mlp_ratio.size() != depth)
-    throw std::invalid_argument(
-        fmt::format("crossover: expected two parents of equal depth, got {} and {}",
-                    to_string(first), to_string(second)));
-  auto from_second = [&rng] { return uniform_index(rng, 2) == 1; };
-  arch child = first;
-  if (from_second()) child.embed = second.embed;
-  for (std::size_t i = 0; i < depth; ++i) {
-    if (from_second()) child.heads[i] = second.heads[i];
-    if (from_second()) child.mlp_ratio[i] = second.mlp_ratio[i];
-  }
-  return child;
-}
-
 namespace detail {
 
 // The `count` fittest candidates; among equals, the first evaluated.
-inline std::vector<arch> fittest(const std::vector<candidate>& history, int count) {
+template <class Arch>
+std::vector<Arch> fittest(const std::vector<basic_candidate<Arch>>& history, int count) {
   std::vector<std::size_t> order(history.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
@@ -117,17 +72,19 @@ inline std::vector<arch> fittest(const std::vector<candidate>& history, int coun
     return a < b;
   });
   order.resize(std::min(order.size(), static_cast<std::size_t>(count)));
-  std::vector<arch> out;
+  std::vector<Arch> out;
   for (std::size_t i : order) out.push_back(history[i].architecture);
   return out;
 }
 
-// For each parent, the other parents of its depth: the partners crossover may pair it with.
-inline std::vector<std::vector<std::size_t>> same_depth_partners(const std::vector<arch>& parents) {
+// For each parent, the other parents the space lets crossover pair it with.
+template <search_space Space>
+std::vector<std::vector<std::size_t>> crossover_partners(
+    const std::vector<space_arch<Space>>& parents) {
   std::vector<std::vector<std::size_t>> partners(parents.size());
   for (std::size_t i = 0; i < parents.size(); ++i)
     for (std::size_t j = 0; j < parents.size(); ++j)
-      if (i != j && parents[i].depth == parents[j].depth) partners[i].push_back(j);
+      if (i != j && Space::crossable(parents[i], parents[j])) partners[i].push_back(j);
   return partners;
 }
 
@@ -137,18 +94,19 @@ inline std::vector<std::vector<std::size_t>> same_depth_partners(const std::vect
 // `population` random legal candidates ("initial"). Each later generation takes as parents the
 // `parents` fittest candidates evaluated so far (all generations, as AutoFormer's top-k keeps
 // them), then adds `mutations` children by mutating random parents, `crossovers` children by
-// crossing random pairs of distinct parents of equal depth, and random legal candidates ("random")
-// up to `population` new ones. Legal: in the space, admitted by the constraint (costs on
-// Space::shape()), and never evaluated before in this search; every legal candidate is evaluated
-// once, when drawn. Each needed candidate gets `max_attempts` draws: mutation, crossover or top-up
-// stops for the generation at the first one given up. Throws if generation 0 finds no legal arch;
-// ends early if a later generation finds none (the admitted part of the space is used up), so
-// best_fitness_per_generation has one entry per generation run. All randomness comes from one
-// rng_engine seeded with options.seed: the same seed gives the same search.
-template <class Space, arch_fitness Fitness>
-search_result evolutionary_search(Fitness&& fitness, const cost_constraint& constraint,
-                                  const evolution_options& options = {},
-                                  const search_progress& progress = {}) {
+// crossing random pairs of distinct crossable parents (a ViT's: of equal depth), and random legal
+// candidates ("random") up to `population` new ones. Mutation redraws with
+// mutation_rates{depth_prob, mutate_prob}. Legal: in the space, admitted by the constraint (the
+// space's exact costs), and never evaluated before in this search; every legal candidate is
+// evaluated once, when drawn. Each needed candidate gets `max_attempts` draws: mutation, crossover
+// or top-up stops for the generation at the first one given up. Throws if generation 0 finds no
+// legal arch; ends early if a later generation finds none (the admitted part of the space is used
+// up), so best_fitness_per_generation has one entry per generation run. All randomness comes from
+// one rng_engine seeded with options.seed: the same seed gives the same search.
+template <search_space Space, arch_fitness<space_arch<Space>> Fitness>
+search_result_of<Space> evolutionary_search(Fitness&& fitness, const cost_constraint& constraint,
+                                            const evolution_options& options = {},
+                                            const search_progress_of<Space>& progress = {}) {
   options.validate();
   constraint.validate();
   rng_engine rng(options.seed);
@@ -189,9 +147,9 @@ search_result evolutionary_search(Fitness&& fitness, const cost_constraint& cons
       const auto parents = detail::fittest(pool.history(), options.parents);
       breed(options.mutations, generation, "mutation", [&] {
         const auto& parent = parents[uniform_index(rng, parents.size())];
-        return mutate<Space>(parent, options.depth_prob, options.mutate_prob, rng);
+        return Space::mutate(parent, {options.depth_prob, options.mutate_prob}, rng);
       });
-      const auto partners = detail::same_depth_partners(parents);
+      const auto partners = detail::crossover_partners<Space>(parents);
       std::vector<std::size_t> pairable;
       for (std::size_t i = 0; i < parents.size(); ++i)
         if (!partners[i].empty()) pairable.push_back(i);
@@ -199,7 +157,8 @@ search_result evolutionary_search(Fitness&& fitness, const cost_constraint& cons
         breed(options.crossovers, generation, "crossover", [&] {
           const std::size_t first = pairable[uniform_index(rng, pairable.size())];
           const auto& mates = partners[first];
-          return crossover(parents[first], parents[mates[uniform_index(rng, mates.size())]], rng);
+          return Space::crossover(parents[first], parents[mates[uniform_index(rng, mates.size())]],
+                                  rng);
         });
       top_up(start, generation, "random");
       if (pool.history().size() == start) break;

@@ -6,7 +6,6 @@
 #include <cstddef>
 #include <functional>
 #include <numeric>
-#include <span>
 #include <vector>
 
 #include "ovo/search/candidate.hpp"
@@ -16,8 +15,9 @@ namespace ovo {
 // The candidates that no other candidate dominates in (higher fitness, lower cost): b dominates a
 // when b is at least as good in both and better in one. Of candidates equal in both, only the
 // first seen is kept. Sorted by cost ascending, so fitness ascends strictly too.
-template <std::invocable<const candidate&> Cost>
-std::vector<candidate> pareto_front(std::span<const candidate> candidates, Cost cost) {
+template <class Arch, std::invocable<const basic_candidate<Arch>&> Cost>
+std::vector<basic_candidate<Arch>> pareto_front(
+    const std::vector<basic_candidate<Arch>>& candidates, Cost cost) {
   std::vector<double> costs(candidates.size());
   for (std::size_t i = 0; i < candidates.size(); ++i)
     costs[i] = static_cast<double>(std::invoke(cost, candidates[i]));
@@ -30,7 +30,7 @@ std::vector<candidate> pareto_front(std::span<const candidate> candidates, Cost 
       return candidates[a].fitness > candidates[b].fitness;
     return a < b;
   });
-  std::vector<candidate> front;
+  std::vector<basic_candidate<Arch>> front;
   for (std::size_t i : order)
     if (front.empty() || candidates[i].fitness > front.back().fitness)
       front.push_back(candidates[i]);
@@ -38,8 +38,11 @@ std::vector<candidate> pareto_front(std::span<const candidate> candidates, Cost 
 }
 
 // The front of fitness against parameter count.
-inline std::vector<candidate> pareto_front(std::span<const candidate> candidates) {
-  return pareto_front(candidates, [](const candidate& c) { return static_cast<double>(c.params); });
+template <class Arch>
+std::vector<basic_candidate<Arch>> pareto_front(
+    const std::vector<basic_candidate<Arch>>& candidates) {
+  return pareto_front(candidates,
+                      [](const basic_candidate<Arch>& c) { return static_cast<double>(c.params); });
 }
 
 }  // namespace ovo

@@ -15,45 +15,54 @@
 
 #include <fmt/format.h>
 
-#include "ovo/cost/vit_cost.hpp"
 #include "ovo/search/candidate.hpp"
 #include "ovo/search/constraint.hpp"
 #include "ovo/search/pareto.hpp"
-#include "ovo/space/arch.hpp"
-#include "ovo/space/vit_shape.hpp"
+#include "ovo/space/search_space.hpp"
 #include "ovo/util/random.hpp"
 
 namespace ovo {
 
-// A fitness, double(const arch&): higher is better, e.g. the top-1 of a subnet's inherited weights
+// A fitness, double(const Arch&): higher is better, e.g. the top-1 of a subnet's inherited weights
 // on a held-out split of the training set.
-template <class F>
-concept arch_fitness = requires(F& fitness, const arch& a) {
+template <class F, class Arch>
+concept arch_fitness = requires(F& fitness, const Arch& a) {
   { std::invoke(fitness, a) } -> std::convertible_to<double>;
 };
 
+// The records of a search of Space.
+template <search_space Space>
+using candidate_of = basic_candidate<space_arch<Space>>;
+template <search_space Space>
+using search_result_of = basic_search_result<space_arch<Space>>;
+template <search_space Space>
+using search_progress_of = basic_search_progress<space_arch<Space>>;
+
 namespace detail {
 
-// The record of one search. An arch is legal when it is in the space, meets the constraint (costs
-// on Space::shape()) and was not offered before; each legal arch is evaluated once, on offer.
-template <class Space, class Fitness>
+// The record of one search. An arch is legal when it is in the space, meets the constraint (the
+// space's exact costs) and was not offered before; each legal arch is evaluated once, on offer.
+template <search_space Space, class Fitness>
 class candidate_pool {
  public:
+  using arch_type = space_arch<Space>;
+
   candidate_pool(Fitness& fitness, const cost_constraint& constraint)
-      : fitness_(fitness), constraint_(constraint), shape_(Space::shape()) {}
+      : fitness_(fitness), constraint_(constraint) {}
 
   // Evaluates and records `a` if it is legal; returns whether it was.
-  bool offer(arch a, int generation, const char* origin) {
+  bool offer(arch_type a, int generation, const char* origin) {
     if (!Space::contains(a) || seen_.contains(a)) return false;
-    const auto params = static_cast<std::uint64_t>(count_params(a, shape_));
-    const auto flops = static_cast<double>(count_macs(a, shape_));
+    const auto params = static_cast<std::uint64_t>(Space::params(a));
+    const auto flops = static_cast<double>(Space::macs(a));
     if (!constraint_.admits_costs(static_cast<double>(params), flops)) return false;
     const double fitness = static_cast<double>(std::invoke(fitness_, std::as_const(a)));
     if (std::isnan(fitness))
       throw std::invalid_argument(
           fmt::format("search: the fitness of {} is NaN, expected a number", to_string(a)));
     seen_.insert(a);
-    history_.push_back(candidate{std::move(a), fitness, params, flops, generation, origin});
+    history_.push_back(
+        candidate_of<Space>{std::move(a), fitness, params, flops, generation, origin});
     if (history_.size() == 1 || fitness > history_[best_].fitness) best_ = history_.size() - 1;
     return true;
   }
@@ -65,12 +74,12 @@ class candidate_pool {
     return false;
   }
 
-  const std::vector<candidate>& history() const { return history_; }
+  const std::vector<candidate_of<Space>>& history() const { return history_; }
   bool empty() const { return history_.empty(); }
-  const candidate& best() const { return history_.at(best_); }
+  const candidate_of<Space>& best() const { return history_.at(best_); }
 
-  search_result result(std::vector<double> best_fitness_per_generation) && {
-    search_result r;
+  search_result_of<Space> result(std::vector<double> best_fitness_per_generation) && {
+    search_result_of<Space> r;
     r.best = best();
     r.pareto = pareto_front(history_);
     r.history = std::move(history_);
@@ -81,21 +90,19 @@ class candidate_pool {
  private:
   Fitness& fitness_;
   cost_constraint constraint_;
-  vit_shape shape_;
-  std::set<arch> seen_;
-  std::vector<candidate> history_;
+  std::set<arch_type> seen_;
+  std::vector<candidate_of<Space>> history_;
   std::size_t best_ = 0;
 };
 
 // The error of a search whose random draws found no arch that meets the constraint.
-template <class Space>
+template <search_space Space>
 std::invalid_argument no_admitted_arch(const char* search, const cost_constraint& constraint,
                                        int max_attempts) {
-  const auto shape = Space::shape();
-  auto costs = [&](const arch& a) {
+  auto costs = [&](const space_arch<Space>& a) {
     return fmt::format("{} params and {} FLOPs",
-                       detail::format_cost(static_cast<double>(count_params(a, shape))),
-                       detail::format_cost(static_cast<double>(count_macs(a, shape))));
+                       detail::format_cost(static_cast<double>(Space::params(a))),
+                       detail::format_cost(static_cast<double>(Space::macs(a))));
   };
   return std::invalid_argument(fmt::format(
       "{}: no arch of the space met the constraint ({}) in {} random draws; expected a "
@@ -112,10 +119,11 @@ std::invalid_argument no_admitted_arch(const char* search, const cost_constraint
 // first i + 1 samples, and `progress` is called after each sample. A sample is given up after
 // `max_attempts` draws without a legal arch: with none found yet this throws, otherwise the search
 // ends early (the admitted part of the space is used up).
-template <class Space, arch_fitness Fitness>
-search_result random_search(Fitness&& fitness, const cost_constraint& constraint, int samples,
-                            std::uint64_t seed, const search_progress& progress = {},
-                            int max_attempts = 1000) {
+template <search_space Space, arch_fitness<space_arch<Space>> Fitness>
+search_result_of<Space> random_search(Fitness&& fitness, const cost_constraint& constraint,
+                                      int samples, std::uint64_t seed,
+                                      const search_progress_of<Space>& progress = {},
+                                      int max_attempts = 1000) {
   constraint.validate();
   if (samples < 1 || max_attempts < 1)
     throw std::invalid_argument(

@@ -2,6 +2,7 @@
 // views of the shared weights, so a candidate is evaluated without copying any of them.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <span>
 #include <stdexcept>
@@ -9,23 +10,21 @@
 
 #include <fmt/format.h>
 
-#include "ovo/nn/vit_supernet.hpp"
-#include "ovo/space/arch.hpp"
+#include "ovo/nn/supernet.hpp"
 
 namespace ovo {
 
-// The correct top-1 predictions among `images.batch` rows of logits.
-template <class Backend, class Layout>
-std::size_t count_correct(vit_supernet<Backend, Layout>& net, const arch& a,
-                          const image_batch<typename Backend::scalar>& images,
-                          std::span<const int> labels) {
-  using T = typename Backend::scalar;
+// The correct top-1 predictions of subnet `a` (evaluation pass) among `images.batch` rows.
+template <supernet Net>
+std::size_t count_correct(Net& net, const arch_of<Net>& a,
+                          const image_batch<scalar_of<Net>>& images, std::span<const int> labels) {
+  using T = scalar_of<Net>;
   if (labels.size() != static_cast<std::size_t>(images.batch))
     throw std::invalid_argument(
         fmt::format("count_correct: {} labels for {} images", labels.size(), images.batch));
-  const int classes = net.shape().classes;
+  const int classes = net.classes();
   std::vector<T> logits(static_cast<std::size_t>(images.batch) * classes);
-  Backend::copy_to_host(net.forward(images, a), logits);
+  Net::backend::copy_to_host(net.forward(images, a, forward_mode::eval()), logits);
   std::size_t correct = 0;
   for (std::size_t r = 0; r < labels.size(); ++r) {
     const T* row = logits.data() + r * static_cast<std::size_t>(classes);
@@ -77,8 +76,9 @@ class evaluation_set {
   std::size_t images() const { return images_; }
 
   // The fraction of correct top-1 predictions of `a` over the whole set.
-  template <class Layout>
-  double top1(vit_supernet<Backend, Layout>& net, const arch& a) const {
+  template <supernet Net>
+  requires std::same_as<typename Net::backend, Backend>
+  double top1(Net& net, const arch_of<Net>& a) const {
     if (images_ == 0) throw std::logic_error("evaluation_set::top1 on an empty set");
     std::size_t correct = 0;
     for (const auto& b : batches_) {
@@ -100,8 +100,9 @@ class evaluation_set {
 };
 
 // The top-1 of `a` over one pass of a loader (data too large to hold, e.g. ImageNet folders).
-template <class Backend, class Layout, class Loader>
-double streamed_top1(vit_supernet<Backend, Layout>& net, const arch& a, Loader& loader) {
+template <supernet Net, class Loader>
+double streamed_top1(Net& net, const arch_of<Net>& a, Loader& loader) {
+  using Backend = typename Net::backend;
   std::size_t correct = 0, seen = 0;
   loader.start(0);
   while (auto batch = loader.next()) {

@@ -13,7 +13,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "ovo/cost/vit_cost.hpp"
 #include "ovo/space/arch.hpp"
+#include "ovo/space/search_space.hpp"
 #include "ovo/space/vit_shape.hpp"
 #include "ovo/util/random.hpp"
 
@@ -85,6 +87,7 @@ struct supernet_dims {
 template <class Embed, class Depth, class Heads, class MlpRatio, class Image = image<224, 16, 3>,
           class Classes = classes<1000>, class HeadDim = head_dim<64>, class Super = void>
 struct vit_space {
+  using arch_type = arch;
   static constexpr auto embed_choices = Embed::values;
   static constexpr auto depth_choices = Depth::values;
   static constexpr auto head_choices = Heads::values;
@@ -166,6 +169,62 @@ struct vit_space {
     }
     return a;
   }
+
+  // A mutation of `parent`, as AutoFormer draws it: with probability rates.structure a new depth
+  // (growing appends layers of random heads and mlp ratio, shrinking drops the last layers); then
+  // each layer's mlp ratio and, in a second pass, each layer's heads redrawn with probability
+  // rates.gene; last, the embed dim redrawn with probability rates.structure. A redraw picks any
+  // choice, the current one included.
+  static arch mutate(const arch& parent, mutation_rates rates, rng_engine& rng) {
+    auto draw = [&rng](const auto& choices) { return choices[uniform_index(rng, choices.size())]; };
+    arch child = parent;
+    if (uniform_unit(rng) < rates.structure) {
+      const int new_depth = draw(depth_choices);
+      for (int i = child.depth; i < new_depth; ++i) {
+        child.heads.push_back(draw(head_choices));
+        child.mlp_ratio.push_back(draw(mlp_ratio_choices));
+      }
+      child.depth = new_depth;
+      child.heads.resize(static_cast<std::size_t>(new_depth));
+      child.mlp_ratio.resize(static_cast<std::size_t>(new_depth));
+    }
+    for (auto& ratio : child.mlp_ratio)
+      if (uniform_unit(rng) < rates.gene) ratio = draw(mlp_ratio_choices);
+    for (auto& count : child.heads)
+      if (uniform_unit(rng) < rates.gene) count = draw(head_choices);
+    if (uniform_unit(rng) < rates.structure) child.embed = draw(embed_choices);
+    return child;
+  }
+
+  // Crossover pairs parents of equal depth.
+  static bool crossable(const arch& first, const arch& second) {
+    return first.depth == second.depth;
+  }
+
+  // A crossover of two parents of equal depth: the embed dim and each layer's heads and mlp ratio
+  // from either parent with probability 1/2 each.
+  static arch crossover(const arch& first, const arch& second, rng_engine& rng) {
+    const auto layers = static_cast<std::size_t>(first.depth);
+    if (first.depth != second.depth || first.heads.size() != layers ||
+        second.heads.size() != layers || first.mlp_ratio.size() != layers ||
+        second.mlp_ratio.size() != layers)
+      throw std::invalid_argument(
+          fmt::format("crossover: expected two parents of equal depth, got {} and {}",
+                      to_string(first), to_string(second)));
+    auto from_second = [&rng] { return uniform_index(rng, 2) == 1; };
+    arch child = first;
+    if (from_second()) child.embed = second.embed;
+    for (std::size_t i = 0; i < layers; ++i) {
+      if (from_second()) child.heads[i] = second.heads[i];
+      if (from_second()) child.mlp_ratio[i] = second.mlp_ratio[i];
+    }
+    return child;
+  }
+
+  // Parameters of `a` as a standalone model and multiply-adds of one image's forward pass, on
+  // this space's geometry.
+  static std::int64_t params(const arch& a) { return count_params(a, shape()); }
+  static std::int64_t macs(const arch& a) { return count_macs(a, shape()); }
 
   // The first gene of `a` that is not a choice of this space, described; empty if `a` is in it.
   static std::string invalid_gene(const arch& a) {

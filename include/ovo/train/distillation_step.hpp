@@ -1,13 +1,18 @@
-// One supernet step with online distillation: a teacher subnet on the targets, student subnets of
-// the same supernet on CE plus KL to the teacher's detached logits, one AdamW update for all.
+// One supernet step with distillation: a teacher (a subnet of the same supernet trained on the
+// targets, or a frozen network) and student subnets on CE plus KL to the teacher's detached logits,
+// one AdamW update for all.
 #pragma once
 
+#include <concepts>
 #include <span>
 #include <stdexcept>
+#include <type_traits>
+
+#include <fmt/format.h>
 
 #include "ovo/loss/cross_entropy.hpp"
 #include "ovo/loss/distillation.hpp"
-#include "ovo/nn/vit_supernet.hpp"
+#include "ovo/nn/supernet.hpp"
 #include "ovo/optim/adamw.hpp"
 #include "ovo/train/step_support.hpp"
 
@@ -17,8 +22,6 @@ struct distillation_options {
   // A student's loss: (1 - alpha) * CE(targets) + alpha * T^2 * KL(teacher || student).
   double alpha = 0.5;
   double temperature = 1.0;
-  double label_smoothing = 0.1;  // used when the step is given hard labels
-  double max_grad_norm = 0.0;    // 0: no clipping
 };
 
 // Mean losses of one step, before the update.
@@ -28,18 +31,41 @@ struct distillation_losses {
   double kl = 0;       // mean over students of T^2 * KL(teacher || student)
 };
 
+// A frozen teacher: logits [images.batch, classes] in back-end memory, evaluated without
+// gradients, valid until its next call (a ConvNet teacher, or a fixed subnet of another supernet).
+template <class F, class T>
+concept frozen_teacher = requires(F& teacher, const image_batch<T>& images) {
+  { teacher.logits(images) } -> std::same_as<const T*>;
+};
+
+// One fixed subnet of a supernet as a frozen teacher. The supernet must not be the one the step
+// trains: its forward would overwrite the student's activations.
+template <supernet Net>
+struct frozen_subnet {
+  Net& network;
+  typename Net::arch_type architecture;
+
+  const scalar_of<Net>* logits(const image_batch<scalar_of<Net>>& images) {
+    return network.forward(images, architecture, forward_mode::eval());
+  }
+};
+
 // OVO's step (methods.md section 3) with one student; the sandwich rule's in-place distillation
-// with the largest subnet as teacher, the smallest and random subnets as students and alpha = 1.
-// The teacher's gradient is accumulated before the students run, so one workspace serves all.
-template <class Backend, class Layout>
+// with the largest subnet as teacher, the smallest and random subnets as students and alpha = 1;
+// TVT's with a frozen ConvNet teacher. A teacher subnet's gradient is accumulated before the
+// students run, so one workspace serves all.
+template <supernet Net>
 class distillation_step {
  public:
+  using Backend = typename Net::backend;
   using T = typename Backend::scalar;
+  using arch_type = typename Net::arch_type;
 
-  explicit distillation_step(const vit_supernet<Backend, Layout>& net,
-                             distillation_options options = {})
+  explicit distillation_step(const Net& net, distillation_options options = {},
+                             step_options step = {})
       : options_(options),
-        targets_(net.max_batch(), net.shape().classes),
+        step_(step),
+        targets_(net.max_batch(), net.classes()),
         dlogits_(rows(net)),
         teacher_logits_(rows(net)),
         teacher_probs_(rows(net)) {
@@ -49,51 +75,101 @@ class distillation_step {
       throw std::invalid_argument("distillation_options: temperature must be positive");
   }
 
-  distillation_losses operator()(vit_supernet<Backend, Layout>& net, adamw<Backend>& optimizer,
-                                 const image_batch<T>& images, std::span<const int> labels,
-                                 const arch& teacher, std::span<const arch> students, double lr,
-                                 rng_engine& rng) {
+  // A teacher subnet of `net` trained on hard labels (smoothed by the step options).
+  distillation_losses operator()(Net& net, adamw<Backend>& optimizer, const image_batch<T>& images,
+                                 std::span<const int> labels, const arch_type& teacher,
+                                 std::span<const arch_type> students, double lr, rng_engine& rng) {
     detail::require_batch(labels.size(), images.batch, "labels");
-    return train(net, optimizer, images, targets_.from_labels(labels, options_.label_smoothing),
-                 teacher, students, lr, rng);
+    const T* staged = targets_.from_labels(labels, step_.label_smoothing);
+    const long step = optimizer.steps() + 1;
+    const auto losses =
+        train(net, images, staged, subnet_teacher(net, images, staged, teacher, step, rng),
+              students, step, rng);
+    detail::clip_and_update(net.parameters(), optimizer, step_.max_grad_norm, lr);
+    return losses;
   }
-  // Soft targets [batch, classes] (mixup/cutmix, already smoothed), host memory.
-  distillation_losses operator()(vit_supernet<Backend, Layout>& net, adamw<Backend>& optimizer,
-                                 const image_batch<T>& images, std::span<const float> targets,
-                                 const arch& teacher, std::span<const arch> students, double lr,
-                                 rng_engine& rng) {
-    detail::require_batch(targets.size() / static_cast<std::size_t>(net.shape().classes),
-                          images.batch, "target rows");
-    return train(net, optimizer, images, targets_.from_soft(targets), teacher, students, lr, rng);
+  // A teacher subnet or a frozen teacher, on soft targets [batch, classes] (mixup/cutmix, already
+  // smoothed), host memory.
+  template <class Teacher>
+  distillation_losses operator()(Net& net, adamw<Backend>& optimizer, const image_batch<T>& images,
+                                 std::span<const float> targets, Teacher& teacher,
+                                 std::span<const arch_type> students, double lr,
+                                 rng_engine& rng) requires
+      std::same_as<std::remove_const_t<Teacher>, arch_type> || frozen_teacher<Teacher, T> {
+    const auto losses =
+        gradients(net, images, targets, teacher, students, optimizer.steps() + 1, rng);
+    detail::clip_and_update(net.parameters(), optimizer, step_.max_grad_norm, lr);
+    return losses;
+  }
+
+  // The losses and the gradients alone, left zeroed-then-accumulated in the parameters, without an
+  // update: for a caller that reduces them across processes and updates itself. `step` (the
+  // optimiser step to come) names a non-finite loss in the error.
+  distillation_losses gradients(Net& net, const image_batch<T>& images,
+                                std::span<const float> targets, const arch_type& teacher,
+                                std::span<const arch_type> students, long step, rng_engine& rng) {
+    const T* staged = soft_targets(net, images, targets);
+    return train(net, images, staged, subnet_teacher(net, images, staged, teacher, step, rng),
+                 students, step, rng);
+  }
+  template <frozen_teacher<T> Teacher>
+  distillation_losses gradients(Net& net, const image_batch<T>& images,
+                                std::span<const float> targets, Teacher& teacher,
+                                std::span<const arch_type> students, long step, rng_engine& rng) {
+    const T* staged = soft_targets(net, images, targets);
+    const auto frozen = [&](distillation_losses& losses) {
+      const T* logits = teacher.logits(images);
+      losses.teacher = cross_entropy<Backend>(logits, staged, images.batch, net.classes(),
+                                              static_cast<T*>(nullptr));
+      return logits;
+    };
+    return train(net, images, staged, frozen, students, step, rng);
   }
 
  private:
-  static std::size_t rows(const vit_supernet<Backend, Layout>& net) {
-    return static_cast<std::size_t>(net.max_batch()) * net.shape().classes;
+  static std::size_t rows(const Net& net) {
+    return static_cast<std::size_t>(net.max_batch()) * net.classes();
   }
 
-  distillation_losses train(vit_supernet<Backend, Layout>& net, adamw<Backend>& optimizer,
-                            const image_batch<T>& images, const T* targets, const arch& teacher,
-                            std::span<const arch> students, double lr, rng_engine& rng) {
-    const int b = images.batch, classes = net.shape().classes;
-    const long step = optimizer.steps() + 1;
-    const auto n = static_cast<std::size_t>(b) * classes;
+  const T* soft_targets(const Net& net, const image_batch<T>& images,
+                        std::span<const float> targets) {
+    detail::require_batch(targets.size() / static_cast<std::size_t>(net.classes()), images.batch,
+                          "target rows");
+    return targets_.from_soft(targets);
+  }
+
+  // The teacher subnet trained on the targets: its CE, its gradient accumulated, its logits kept.
+  auto subnet_teacher(Net& net, const image_batch<T>& images, const T* targets,
+                      const arch_type& teacher, long step, rng_engine& rng) {
+    return [&, targets, step](distillation_losses& losses) -> const T* {
+      const T* logits = net.forward(images, teacher, forward_mode::train(rng));
+      Backend::copy(logits, static_cast<std::size_t>(images.batch) * net.classes(),
+                    teacher_logits_.data());
+      losses.teacher =
+          cross_entropy<Backend>(logits, targets, images.batch, net.classes(), dlogits_.data());
+      detail::require_finite_loss(losses.teacher, "teacher cross-entropy", step, teacher);
+      net.backward(dlogits_.data());
+      return teacher_logits_.data();
+    };
+  }
+
+  // Zeroes the gradients, runs the teacher (which reports its loss and returns logits that stay
+  // valid while the students run), then each student on CE + KL, accumulating their gradients.
+  template <class TeacherLogits>
+  distillation_losses train(Net& net, const image_batch<T>& images, const T* targets,
+                            TeacherLogits&& teacher_logits, std::span<const arch_type> students,
+                            long step, rng_engine& rng) {
+    const int b = images.batch, classes = net.classes();
     distillation_losses losses;
     net.parameters().zero_grad();
-
-    const T* logits = net.forward(images, teacher, &rng);
-    Backend::copy(logits, n, teacher_logits_.data());
-    losses.teacher = cross_entropy<Backend>(logits, targets, b, classes, dlogits_.data());
-    detail::require_finite_loss(losses.teacher, "teacher cross-entropy", step, teacher);
-    net.backward(dlogits_.data());
-
+    const T* teacher = teacher_logits(losses);
     const double alpha = options_.alpha;
-    for (const arch& student : students) {
-      logits = net.forward(images, student, &rng);
+    for (const arch_type& student : students) {
+      const T* logits = net.forward(images, student, forward_mode::train(rng));
       const double ce =
           cross_entropy<Backend>(logits, targets, b, classes, dlogits_.data(), T(1.0 - alpha));
       const double kl =
-          distillation_kl<Backend>(logits, teacher_logits_.data(), b, classes, options_.temperature,
+          distillation_kl<Backend>(logits, teacher, b, classes, options_.temperature,
                                    teacher_probs_.data(), dlogits_.data(), T(alpha), true);
       const double loss = (1.0 - alpha) * ce + alpha * kl;
       detail::require_finite_loss(loss, "student", step, student);
@@ -101,11 +177,11 @@ class distillation_step {
       losses.student += loss / static_cast<double>(students.size());
       losses.kl += kl / static_cast<double>(students.size());
     }
-    detail::clip_and_update(net.parameters(), optimizer, options_.max_grad_norm, lr);
     return losses;
   }
 
   distillation_options options_;
+  step_options step_;
   detail::staged_targets<Backend> targets_;
   typename Backend::template buffer<T> dlogits_, teacher_logits_, teacher_probs_;
 };

@@ -14,12 +14,13 @@
 #include "ovo/nn/parameters.hpp"
 #include "ovo/optim/adamw.hpp"
 #include "ovo/optim/clip.hpp"
-#include "ovo/space/arch.hpp"
 
 namespace ovo {
 
+// How a step called on its own treats hard labels and clips; the trainer gives soft targets (the
+// loader's smoothing) and clips with its own trainer_options::max_grad_norm.
 struct step_options {
-  double label_smoothing = 0.1;  // used when a step is given hard labels
+  double label_smoothing = 0.1;  // applied to hard labels
   double max_grad_norm = 0.0;    // 0: no clipping
 };
 
@@ -64,7 +65,8 @@ class staged_targets {
 };
 
 // Throws, naming the loss and the step, when a loss is not finite: called before any update.
-inline void require_finite_loss(double loss, std::string_view which, long step, const arch& a) {
+template <class Arch>
+void require_finite_loss(double loss, std::string_view which, long step, const Arch& a) {
   if (!std::isfinite(loss))
     throw std::runtime_error(
         fmt::format("training diverged: {} loss is {} at optimizer step {} "

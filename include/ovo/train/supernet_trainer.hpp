@@ -16,10 +16,13 @@
 #include <nlohmann/json.hpp>
 
 #include "ovo/io/checkpoint.hpp"
-#include "ovo/nn/vit_supernet.hpp"
+#include "ovo/nn/supernet.hpp"
 #include "ovo/optim/adamw.hpp"
+#include "ovo/optim/clip.hpp"
 #include "ovo/optim/schedule.hpp"
 #include "ovo/sample/arch_sampler.hpp"
+#include "ovo/space/search_space.hpp"
+#include "ovo/train/data_parallel.hpp"
 #include "ovo/train/distillation_step.hpp"
 #include "ovo/train/supervised_step.hpp"
 #include "ovo/util/json.hpp"
@@ -40,10 +43,9 @@ struct trainer_options {
   double lr = 5e-4, min_lr = 1e-5, warmup_start_lr = 1e-6;
   long warmup_steps = 0;
   double weight_decay = 0.05;
-  double drop_path = 0.1;  // rate of the last block, rising linearly with depth
+  double max_grad_norm = 0.0;  // global gradient-norm clipping; 0: none
   sampler_options sampler;
-  // alpha and temperature of the students (ovo, sandwich), clipping and label smoothing for all.
-  distillation_options distillation;
+  distillation_options distillation;      // alpha and temperature of the students (ovo, sandwich)
   std::filesystem::path checkpoint_path;  // empty: no checkpoints
   long checkpoint_every = 0;              // 0: only at the end
   long log_every = 50;
@@ -84,26 +86,29 @@ inline void from_json(const nlohmann::json& j, training_record& r) {
 }
 
 // Step s trains on batch s % batches_per_epoch of epoch s / batches_per_epoch and draws its
-// subnets and drop-path from an engine seeded by (seed, s): the run is a function of the seed and
-// the step count, so a run resumed from any checkpoint ends with the weights of an uninterrupted
-// one. Loader: batches_per_epoch(), start(epoch, first_batch), next() -> optional batch with host
-// images [b, c, h, w], soft targets [b, classes] and size, and wait_seconds().
-template <class Space, class Backend, class Layout, class Loader>
+// subnets (from Space) and drop-path from an engine seeded by (seed, s): the run is a function of
+// the seed and the step count, so a run resumed from any checkpoint ends with the weights of an
+// uninterrupted one. Loader: batches_per_epoch(), start(epoch, first_batch), next() -> optional
+// batch with host images [b, c, h, w], soft targets [b, classes] and size, and wait_seconds().
+// Group: the data-parallel processes (see train/data_parallel.hpp); each trains on its shard of
+// every batch, and train_step averages their gradients before clipping and the update.
+template <search_space Space, supernet Net, class Loader, class Group = single_process>
+requires std::same_as<space_arch<Space>, arch_of<Net>> && process_group<Group, scalar_of<Net>>
 class supernet_trainer {
  public:
+  using Backend = typename Net::backend;
   using T = typename Backend::scalar;
   using progress = std::function<void(const training_record&, long total_steps)>;
 
-  supernet_trainer(vit_supernet<Backend, Layout>& net, Loader& loader, trainer_options options)
+  supernet_trainer(Net& net, Loader& loader, trainer_options options, Group group = {})
       : net_(net),
         loader_(loader),
         options_(std::move(options)),
-        optimizer_(net.parameters(), {.lr = options_.lr, .weight_decay = options_.weight_decay}),
-        supervised_(net, {.label_smoothing = options_.distillation.label_smoothing,
-                          .max_grad_norm = options_.distillation.max_grad_norm}),
+        group_(std::move(group)),
+        optimizer_(net.parameters(), {.weight_decay = options_.weight_decay}),
+        supervised_(net),
         distillation_(net, options_.distillation),
-        images_(static_cast<std::size_t>(net.max_batch()) * net.shape().channels *
-                net.shape().image_size * net.shape().image_size),
+        images_(static_cast<std::size_t>(net.max_batch()) * net.input().values()),
         schedule_{.base_lr = options_.lr,
                   .min_lr = options_.min_lr,
                   .warmup_steps = options_.warmup_steps,
@@ -123,7 +128,6 @@ class supernet_trainer {
     }
     if (loader_.batches_per_epoch() == 0)
       throw std::invalid_argument("supernet_trainer: the loader yields no batch per epoch");
-    net_.drop_path_rate = options_.drop_path;
   }
 
   adamw<Backend>& optimizer() { return optimizer_; }
@@ -183,8 +187,7 @@ class supernet_trainer {
         if (total < 1) throw std::invalid_argument(fmt::format("{}, expected at least 1", total));
         return total;
       });
-    rng_engine unused;
-    io::load_checkpoint(file, path, net_, &optimizer_, &unused);
+    io::load_checkpoint(file, path, net_, &optimizer_);
     history_ = std::move(history);
     interval_ = interval;
     if (budgeted_steps && step() >= options_.budget_probe_end())
@@ -202,8 +205,7 @@ class supernet_trainer {
                                interval_.teacher_loss, interval_.kl})
             .dump();
     fields["trainer.total_steps"] = std::to_string(options_.total_steps);
-    io::save_checkpoint(options_.checkpoint_path, net_, optimizer_, rng_engine(options_.seed),
-                        fields);
+    io::save_checkpoint(options_.checkpoint_path, net_, optimizer_, fields);
   }
 
   // Trains from the current step to total_steps (or stop_at, when smaller). With a time budget,
@@ -279,27 +281,42 @@ class supernet_trainer {
             {"trainer.sampling", to_string(options_.sampler.strategy)}};
   }
 
+  // One optimiser step on this process's shard of the batch: the step's subnets accumulate their
+  // gradients, the processes average them (the one place where they meet), then clipping and the
+  // update.
   template <class Batch>
   void train_step(const Batch& batch, long s) {
     rng_engine rng(derive_seed(options_.seed, static_cast<std::uint64_t>(s), 0x5354'4550));
     const auto archs = draw_step_archs<Space>(options_.sampler, rng);
-    for (std::size_t i = 0; i < batch.images.size(); ++i) host_images_[i] = T(batch.images[i]);
-    Backend::copy_from_host(std::span<const T>(host_images_.data(), batch.images.size()),
+    const batch_shard shard = shard_of(batch.size, group_.rank(), group_.size());
+    const std::size_t per_image = batch.images.size() / static_cast<std::size_t>(batch.size);
+    const std::size_t per_target = batch.targets.size() / static_cast<std::size_t>(batch.size);
+    const auto first = static_cast<std::size_t>(shard.first),
+               rows = static_cast<std::size_t>(shard.count);
+    for (std::size_t i = 0; i < rows * per_image; ++i)
+      host_images_[i] = T(batch.images[first * per_image + i]);
+    Backend::copy_from_host(std::span<const T>(host_images_.data(), rows * per_image),
                             images_.data());
-    const image_batch<T> images{images_.data(), batch.size, batch.channels, batch.height,
+    const image_batch<T> images{images_.data(), shard.count, batch.channels, batch.height,
                                 batch.width};
-    const std::span<const float> targets(batch.targets);
+    const std::span<const float> targets(batch.targets.data() + first * per_target,
+                                         rows * per_target);
     const double lr = schedule_(s);
+    const long step = optimizer_.steps() + 1;
     if (archs.teacher) {
       const auto losses =
-          distillation_(net_, optimizer_, images, targets, *archs.teacher, archs.students, lr, rng);
+          distillation_.gradients(net_, images, targets, *archs.teacher, archs.students, step, rng);
       interval_.loss += losses.student;
       interval_.teacher_loss += losses.teacher;
       interval_.kl += losses.kl;
     } else {
       interval_.loss +=
-          supervised_(net_, optimizer_, images, targets, archs.students.front(), lr, rng);
+          supervised_.gradients(net_, images, targets, archs.students.front(), step, rng);
     }
+    auto& params = net_.parameters();
+    group_.average(params.grads(), params.size());
+    if (options_.max_grad_norm > 0) clip_grad_norm(params, options_.max_grad_norm);
+    optimizer_.step(lr);
     interval_.lr += lr;
     interval_.steps += 1;
     interval_.images += batch.size;
@@ -319,12 +336,13 @@ class supernet_trainer {
     return r;
   }
 
-  vit_supernet<Backend, Layout>& net_;
+  Net& net_;
   Loader& loader_;
   trainer_options options_;
+  Group group_;
   adamw<Backend> optimizer_;
-  supervised_step<Backend, Layout> supervised_;
-  distillation_step<Backend, Layout> distillation_;
+  supervised_step<Net> supervised_;
+  distillation_step<Net> distillation_;
   typename Backend::template buffer<T> images_;
   std::vector<T> host_images_ = std::vector<T>(images_.size());
   cosine_schedule schedule_;

@@ -1,0 +1,132 @@
+// The supernet concept: what training, checkpoints, export and evaluation need of a network.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ovo/nn/parameters.hpp"
+#include "ovo/util/random.hpp"
+
+namespace ovo {
+
+// A batch of NCHW images in the back end's memory.
+template <class T>
+struct image_batch {
+  const T* data = nullptr;
+  int batch = 0, channels = 0, height = 0, width = 0;
+};
+
+// The images a network takes: channels x height x width.
+struct image_geometry {
+  int channels = 0, height = 0, width = 0;
+  std::size_t values() const {
+    return static_cast<std::size_t>(channels) * static_cast<std::size_t>(height) *
+           static_cast<std::size_t>(width);
+  }
+};
+
+// How a forward pass runs: training (random choices such as drop-path drawn from an engine, batch
+// statistics for batch norms) or evaluation (deterministic, running statistics).
+class forward_mode {
+ public:
+  static forward_mode train(rng_engine& rng) { return forward_mode(&rng); }
+  static forward_mode eval() { return forward_mode(nullptr); }
+
+  bool training() const { return rng_ != nullptr; }
+  // The engine of a training pass.
+  rng_engine& rng() const {
+    if (rng_ == nullptr) throw std::logic_error("forward_mode: an evaluation pass has no engine");
+    return *rng_;
+  }
+
+ private:
+  explicit forward_mode(rng_engine* rng) : rng_(rng) {}
+  rng_engine* rng_;
+};
+
+// A block of rows of one parameter, viewed as a matrix: rows `first + i * stride` (elements from
+// the parameter's start) for i < rows, each of its first `cols` values.
+struct row_block {
+  std::ptrdiff_t first = 0, stride = 0;
+  int rows = 0, cols = 0;
+};
+
+// One tensor of a subnet, as a standalone model names and shapes it, and where it lives in the
+// supernet's parameters (or buffers): its values are the row blocks, in order, concatenated.
+struct subnet_tensor {
+  std::string name;
+  std::vector<std::int64_t> shape;
+  parameter_ref parameter;
+  std::vector<row_block> blocks;
+  bool buffer = false;  // held in buffers(), not parameters()
+};
+
+// Text fields that describe a network (its identity in a checkpoint) or one standalone subnet.
+using text_fields = std::map<std::string, std::string>;
+// The shapes of the tensors a file holds, by name.
+using tensor_shapes = std::map<std::string, std::vector<std::int64_t>>;
+
+// One field of a network's identity: a checkpoint of another network is refused, naming it.
+struct identity_field {
+  std::string key;          // the checkpoint's metadata key
+  std::string description;  // what the field is, in the error: "supernet shape"
+  std::string value;
+};
+
+// A weight-sharing network whose subnets (its archs) all run on one set of weights.
+//   N::backend, N::arch_type          the back end (see backend/) and the genome of one subnet
+//   net.forward(images, a, mode)      logits [images.batch, classes()] of subnet `a`, in back-end
+//                                     memory, valid until the next forward; throws
+//                                     std::invalid_argument on images of another geometry, a batch
+//                                     above max_batch() or an arch the network cannot run
+//   net.backward(dlogits)             from d(loss)/d(logits) of the last forward, accumulates into
+//                                     parameters().grads(); dlogits is back-end memory
+//   net.parameters()                  the trainable tensors: the optimiser and clipping see these
+//   net.buffers()                     non-trainable tensors (batch-norm running statistics): saved
+//                                     in checkpoints and exported, never optimised or clipped
+//   net.initialize(rng)               every parameter and buffer to its initial value
+//   net.subnet_tensors(a)             the tensors of `a` as a standalone model
+//   net.subnet_description(a)         text fields naming `a` and its standalone shape
+//   N::standalone(fields, shapes, b)  the network of exactly one subnet and that subnet's arch,
+//   from
+//                                     export's fields, checked against the stored tensor shapes
+//                                     before anything is allocated; throws std::invalid_argument
+//   net.identity()                    the fields a checkpoint must match to load into the network
+//   net.max_batch(), net.classes(), net.input()
+template <class N>
+concept supernet = requires(N& net, const N& cnet, const typename N::arch_type& a,
+                            const image_batch<typename N::backend::scalar>& images,
+                            const typename N::backend::scalar* dlogits, forward_mode mode,
+                            rng_engine& rng, const text_fields& fields, const tensor_shapes& shapes,
+                            int max_batch) {
+  typename N::backend;
+  typename N::arch_type;
+  { net.forward(images, a, mode) } -> std::same_as<const typename N::backend::scalar*>;
+  net.backward(dlogits);
+  { net.parameters() } -> std::same_as<parameter_store<typename N::backend>&>;
+  { cnet.parameters() } -> std::same_as<const parameter_store<typename N::backend>&>;
+  { net.buffers() } -> std::same_as<parameter_store<typename N::backend>&>;
+  { cnet.buffers() } -> std::same_as<const parameter_store<typename N::backend>&>;
+  net.initialize(rng);
+  { cnet.subnet_tensors(a) } -> std::same_as<std::vector<subnet_tensor>>;
+  { cnet.subnet_description(a) } -> std::same_as<text_fields>;
+  { N::standalone(fields, shapes, max_batch) } -> std::same_as<std::pair<N, typename N::arch_type>>;
+  { cnet.identity() } -> std::same_as<std::vector<identity_field>>;
+  { cnet.max_batch() } -> std::same_as<int>;
+  { cnet.classes() } -> std::same_as<int>;
+  { cnet.input() } -> std::same_as<image_geometry>;
+};
+
+// The scalar and arch of a supernet.
+template <supernet N>
+using scalar_of = typename N::backend::scalar;
+template <supernet N>
+using arch_of = typename N::arch_type;
+
+}  // namespace ovo
