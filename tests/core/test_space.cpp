@@ -9,6 +9,9 @@
 
 #include "../support.hpp"
 
+static_assert(ovo::search_space<ovo::autoformer_tiny>);
+static_assert(ovo::search_space<ovo::fashion_mnist_space>);
+
 TEST_CASE("AutoFormer presets hold the dims of methods.md") {
   using t = ovo::autoformer_tiny;
   CHECK(t::super_embed == 256);

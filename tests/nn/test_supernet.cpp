@@ -106,6 +106,9 @@ TEST_CASE("the interleaved layout reads AutoFormer's rows and contiguous bias") 
   CHECK(bias.blocks[2].first == 8);
 }
 
+static_assert(ovo::supernet<ovo::vit_supernet<ovo::cpu<float>, ovo::qkv_blocked>>);
+static_assert(ovo::supernet<ovo::vit_supernet<ovo::cpu<double>, ovo::qkv_interleaved>>);
+
 TEST_CASE("bad input is refused with a message that names it") {
   using backend = ovo::cpu<float>;
   ovo::vit_supernet<backend> net(tiny_space::shape(), 2);

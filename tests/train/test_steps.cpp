@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <span>
 #include <vector>
 
 #include <ovo/ovo.hpp>
@@ -91,6 +92,67 @@ TEST_CASE("distillation step: the accumulated gradient is that of teacher CE + s
       CAPTURE(i);
       CHECK(grads[i] == doctest::Approx(numeric).epsilon(2e-5).scale(1e-4));
     }
+  }
+}
+
+TEST_CASE("distillation step with a frozen teacher of another network: students' CE + KL only") {
+  const int batch = 3, classes = tiny_space::num_classes;
+  net_type net(tiny_space::shape(), batch), teacher_net(tiny_space::shape(), batch);
+  ovo::rng_engine rng(31);
+  net.initialize(rng);
+  teacher_net.initialize(rng);
+  auto images = random_vector(batch * 2 * 8 * 8, 32);
+  const ovo::image_batch<double> x{images.data(), batch, 2, 8, 8};
+  const std::vector<float> soft{0.7f, 0.1f, 0.1f, 0.05f, 0.05f, 0.2f, 0.2f, 0.2f,
+                                0.2f, 0.2f, 0.0f, 0.0f,  0.0f,  0.0f, 1.0f};
+  REQUIRE(soft.size() == static_cast<std::size_t>(batch * classes));
+  const std::vector<double> targets(soft.begin(), soft.end());
+  ovo::frozen_subnet<net_type> teacher{teacher_net, tiny_space::largest()};
+  const double* t = teacher.logits(x);
+  const std::vector<double> teacher_logits(t, t + batch * classes);
+  // Sentinels in the teacher's gradients: a frozen teacher's stay untouched.
+  auto& tp = teacher_net.parameters();
+  std::fill(tp.grads(), tp.grads() + tp.size(), 7.0);
+  const std::vector<double> teacher_weights(tp.values(), tp.values() + tp.size());
+
+  const double alpha = 0.4, temperature = 2.0;
+  const std::vector<ovo::arch> students{tiny_space::sample(rng), tiny_space::smallest()};
+  auto& p = net.parameters();
+  const std::vector<double> weights(p.values(), p.values() + p.size());
+  ovo::adamw<backend> optimizer(p, {});
+  ovo::distillation_step<net_type> step(net, {.alpha = alpha, .temperature = temperature});
+  const auto losses = step(net, optimizer, x, std::span<const float>(soft), teacher,
+                           std::span<const ovo::arch>(students), 1e-3, rng);
+  CHECK(std::all_of(tp.grads(), tp.grads() + tp.size(), [](double g) { return g == 7.0; }));
+  CHECK(std::equal(teacher_weights.begin(), teacher_weights.end(), tp.values()));
+  CHECK(losses.teacher == doctest::Approx(ovo::cross_entropy<backend>(
+                              teacher_logits.data(), targets.data(), batch, classes, nullptr)));
+  std::copy(weights.begin(), weights.end(), p.values());
+  const std::vector<double> grads(p.grads(), p.grads() + p.size());
+
+  std::vector<double> probs(targets.size());
+  auto objective = [&] {
+    double total = 0;
+    for (const auto& s : students) {
+      const double* logits = net.forward(x, s, ovo::forward_mode::eval());
+      total += (1 - alpha) *
+               ovo::cross_entropy<backend>(logits, targets.data(), batch, classes, nullptr);
+      total += alpha * ovo::distillation_kl<backend>(logits, teacher_logits.data(), batch, classes,
+                                                     temperature, probs.data(), nullptr);
+    }
+    return total;
+  };
+  CHECK(2 * losses.student == doctest::Approx(objective()));
+  const double h = 1e-5;
+  for (std::size_t i = 0; i < p.size(); i += 5) {
+    const double saved = p.values()[i];
+    p.values()[i] = saved + h;
+    const double up = objective();
+    p.values()[i] = saved - h;
+    const double down = objective();
+    p.values()[i] = saved;
+    CAPTURE(i);
+    CHECK(grads[i] == doctest::Approx((up - down) / (2 * h)).epsilon(2e-5).scale(1e-4));
   }
 }
 

@@ -2,8 +2,11 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <barrier>
+#include <cmath>
 #include <optional>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -52,6 +55,33 @@ struct synthetic_loader {
 
 template <class Backend>
 using trainer_for = ovo::supernet_trainer<tiny_space, ovo::vit_supernet<Backend>, synthetic_loader>;
+
+// Data-parallel processes as threads of one test: gradients averaged through shared slots.
+struct shared_slots {
+  explicit shared_slots(int n) : size(n), barrier(n), slots(static_cast<std::size_t>(n)) {}
+  int size;
+  std::barrier<> barrier;
+  std::vector<std::vector<double>> slots;
+};
+
+template <class T>
+struct thread_group {
+  shared_slots* shared = nullptr;
+  int index = 0;
+
+  int rank() const { return index; }
+  int size() const { return shared->size; }
+  void average(T* values, std::size_t n) {
+    shared->slots[static_cast<std::size_t>(index)].assign(values, values + n);
+    shared->barrier.arrive_and_wait();
+    for (std::size_t i = 0; i < n; ++i) {
+      double sum = 0;
+      for (const auto& slot : shared->slots) sum += slot[i];
+      values[i] = static_cast<T>(sum / shared->size);
+    }
+    shared->barrier.arrive_and_wait();  // every process has read the slots
+  }
+};
 
 // The weights after training with `options`, stopped at each of `stops` in turn (each stop a new
 // process' worth of objects, resuming); the history and step count of the last.
@@ -258,4 +288,47 @@ TEST_CASE("trainer: a time budget sizes the run, and its step count replays it e
   CHECK_THROWS_WITH_AS(trainer_for<backend>(net, loader, options),
                        doctest::Contains("warmup_steps is 3, expected at least 4"),
                        std::invalid_argument);
+}
+
+TEST_CASE("trainer: two data-parallel processes on half batches end with one process's weights") {
+  using backend = ovo::cpu<double>;
+  using net_type = ovo::vit_supernet<backend>;
+  static_assert(ovo::process_group<ovo::single_process, double>);
+  static_assert(ovo::process_group<thread_group<double>, double>);
+  ovo::trainer_options options;
+  options.total_steps = 4;
+  options.lr = 1e-3;
+  options.warmup_steps = 1;
+  options.log_every = 0;
+  options.seed = 3;
+  options.max_grad_norm = 1.0;
+  auto trained = [&](auto group) {
+    net_type net(tiny_space::shape(), 4);
+    ovo::rng_engine init(1);
+    net.initialize(init);
+    synthetic_loader loader;
+    ovo::supernet_trainer<tiny_space, net_type, synthetic_loader, decltype(group)> trainer(
+        net, loader, options, group);
+    trainer.train();
+    const auto& p = net.parameters();
+    return std::vector<double>(p.values(), p.values() + p.size());
+  };
+  const auto whole = trained(ovo::single_process{});
+  shared_slots shared(2);
+  std::vector<double> first, second;
+  std::thread other([&] { second = trained(thread_group<double>{&shared, 1}); });
+  first = trained(thread_group<double>{&shared, 0});
+  other.join();
+  CHECK(first == second);  // every process updates with the same averaged gradients
+  REQUIRE(first.size() == whole.size());
+  std::size_t close = 0;
+  for (std::size_t i = 0; i < whole.size(); ++i)
+    close += std::abs(first[i] - whole[i]) <= 1e-9 * (1 + std::abs(whole[i]));
+  CHECK(close == whole.size());
+  // A batch the processes cannot share equally is refused.
+  CHECK_THROWS_WITH_AS(ovo::shard_of(5, 0, 2),
+                       doctest::Contains("a batch of 5 rows for process 0 of 2"),
+                       std::invalid_argument);
+  CHECK(ovo::shard_of(6, 1, 3).first == 2);
+  CHECK(ovo::shard_of(6, 1, 3).count == 2);
 }
