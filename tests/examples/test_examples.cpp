@@ -400,3 +400,30 @@ TEST_CASE("examples: every option of every command is explained in --help") {
   CHECK(missing.exit_code == 1);
   CHECK(missing.output.find("/nonexistent/fmnist") != std::string::npos);
 }
+
+TEST_CASE("examples: a supernet the library does not ship trains, resumes, searches and exports") {
+  const ovo::test::temp_dir dir("example_elastic_mlp");
+  const auto data = dir / "fashion-mnist";
+  fs::create_directories(data);
+  ovo::test::write_idx(data / "train-images-idx3-ubyte", data / "train-labels-idx1-ubyte",
+                       ovo::test::random_image_set(300, 28, 28, 1, 10, 3), false);
+  ovo::test::write_idx(data / "t10k-images-idx3-ubyte", data / "t10k-labels-idx1-ubyte",
+                       ovo::test::random_image_set(50, 28, 28, 1, 10, 4), false);
+  for (const std::string sampling : {"uniform", "ovo"}) {
+    CAPTURE(sampling);
+    const auto out = dir / sampling;
+    const auto run =
+        run_command({OVO_EXAMPLE_ELASTIC_MLP, data.string(), out.string(), "40", sampling});
+    CAPTURE(run.output);
+    // The program checks that the chosen subnet meets the limit and that the exported file, read
+    // back, gives the supernet's logits; its exit code says so.
+    REQUIRE(run.exit_code == 0);
+    CHECK(run.output.find("resumed at step 20\n") != std::string::npos);
+    CHECK(run.output.find("step 40/40 loss") != std::string::npos);
+    CHECK(run.output.find("(limit 60000), test top-1") != std::string::npos);
+    CHECK(fs::exists(out / "supernet.safetensors"));
+    const auto subnet = ovo::io::safetensors::load(out / "subnet.safetensors");
+    CHECK(subnet.metadata.at("format") == "ovo.subnet.v1");
+    CHECK(subnet.contains("head.weight"));
+  }
+}
