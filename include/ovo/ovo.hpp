@@ -2,7 +2,7 @@
 #pragma once
 
 #include "ovo/backend/cpu.hpp"
-#include "ovo/cost/vit_cost.hpp"
+#include "ovo/space/vit_cost.hpp"
 #include "ovo/data/augment.hpp"
 #include "ovo/data/cifar.hpp"
 #include "ovo/data/geometric.hpp"

@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "ovo/cost/vit_cost.hpp"
+#include "ovo/space/vit_cost.hpp"
 #include "ovo/space/arch.hpp"
 #include "ovo/space/vit_shape.hpp"
 

@@ -13,7 +13,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "ovo/cost/vit_cost.hpp"
+#include "ovo/space/vit_cost.hpp"
 #include "ovo/space/arch.hpp"
 #include "ovo/space/search_space.hpp"
 #include "ovo/space/vit_shape.hpp"
