@@ -95,9 +95,8 @@ struct optimum {
 template <class Space, class Fitness>
 optimum brute_force(const Fitness& fitness, const ovo::cost_constraint& constraint) {
   optimum o;
-  const auto shape = Space::shape();
   for_each_arch<Space>([&](const ovo::arch& a) {
-    if (!constraint.admits(a, shape)) return;
+    if (!constraint.admits<Space>(a)) return;
     ++o.admitted;
     const double f = fitness(a);
     if (f > o.fitness) {
@@ -146,14 +145,14 @@ TEST_CASE("search: the constraint admits closed ranges of params and FLOPs (coun
   const auto a = fashion::largest();
   const auto params = static_cast<double>(ovo::count_params(a, shape));
   const auto macs = static_cast<double>(ovo::count_macs(a, shape));
-  CHECK(ovo::cost_constraint{}.admits(a, shape));
-  CHECK(ovo::cost_constraint{.max_params = params}.admits(a, shape));
-  CHECK_FALSE(ovo::cost_constraint{.max_params = params - 1}.admits(a, shape));
-  CHECK(ovo::cost_constraint{.min_params = params}.admits(a, shape));
-  CHECK_FALSE(ovo::cost_constraint{.min_params = params + 1}.admits(a, shape));
-  CHECK(ovo::cost_constraint{.min_flops = macs, .max_flops = macs}.admits(a, shape));
-  CHECK_FALSE(ovo::cost_constraint{.max_flops = macs - 1}.admits(a, shape));
-  CHECK_FALSE(ovo::cost_constraint{.min_flops = macs + 1}.admits(a, shape));
+  CHECK(ovo::cost_constraint{}.admits<fashion>(a));
+  CHECK(ovo::cost_constraint{.max_params = params}.admits<fashion>(a));
+  CHECK_FALSE(ovo::cost_constraint{.max_params = params - 1}.admits<fashion>(a));
+  CHECK(ovo::cost_constraint{.min_params = params}.admits<fashion>(a));
+  CHECK_FALSE(ovo::cost_constraint{.min_params = params + 1}.admits<fashion>(a));
+  CHECK(ovo::cost_constraint{.min_flops = macs, .max_flops = macs}.admits<fashion>(a));
+  CHECK_FALSE(ovo::cost_constraint{.max_flops = macs - 1}.admits<fashion>(a));
+  CHECK_FALSE(ovo::cost_constraint{.min_flops = macs + 1}.admits<fashion>(a));
 }
 
 TEST_CASE("search: the constraint describes its limits and rejects empty ranges") {
@@ -281,7 +280,7 @@ TEST_CASE("search: every evaluated candidate is legal, new, and evaluated exactl
   const auto shape = fashion::shape();
   for (const auto& c : r.history) {
     CHECK(fashion::contains(c.architecture));
-    CHECK(constraint.admits(c.architecture, shape));
+    CHECK(constraint.admits<fashion>(c.architecture));
     CHECK(c.params == static_cast<std::uint64_t>(ovo::count_params(c.architecture, shape)));
     CHECK(c.flops == static_cast<double>(ovo::count_macs(c.architecture, shape)));
     CHECK(c.fitness == f(c.architecture));
@@ -535,7 +534,7 @@ TEST_CASE("search: random search records its samples like evolution records gene
   for (std::size_t i = 0; i < r.history.size(); ++i) {
     CHECK(r.history[i].origin == "random");
     CHECK(r.history[i].generation == static_cast<int>(i));
-    CHECK(constraint.admits(r.history[i].architecture, fashion::shape()));
+    CHECK(constraint.admits<fashion>(r.history[i].architecture));
     best = std::max(best, r.history[i].fitness);
     CHECK(r.best_fitness_per_generation[i] == best);
   }

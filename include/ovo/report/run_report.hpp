@@ -51,7 +51,8 @@ inline std::string training_curve_svg(std::span<const training_record> history) 
 }
 
 // Held-out top-1 against parameters: every evaluated subnet, the front, and the chosen one.
-inline std::string pareto_front_svg(const search_result& result) {
+template <class Arch>
+std::string pareto_front_svg(const basic_search_result<Arch>& result) {
   auto all = detail::empty_series("evaluated", false, "#9aa5b1");
   auto front = detail::empty_series("Pareto front"), chosen = detail::empty_series("chosen", false);
   for (const auto& c : result.history) {
@@ -69,7 +70,8 @@ inline std::string pareto_front_svg(const search_result& result) {
                   "held-out top-1 (%)", series);
 }
 
-inline std::string search_progress_svg(const search_result& result) {
+template <class Arch>
+std::string search_progress_svg(const basic_search_result<Arch>& result) {
   auto best = detail::empty_series("best so far");
   for (std::size_t g = 0; g < result.best_fitness_per_generation.size(); ++g) {
     best.x.push_back(static_cast<double>(g));
@@ -81,9 +83,10 @@ inline std::string search_progress_svg(const search_result& result) {
 
 // Writes report.json (`summary` with "training" and "search" added) and the three plots into
 // `dir`, each file atomically.
-inline void write_run_report(const std::filesystem::path& dir, nlohmann::json summary,
-                             std::span<const training_record> history,
-                             const search_result& result) {
+template <class Arch>
+void write_run_report(const std::filesystem::path& dir, nlohmann::json summary,
+                      std::span<const training_record> history,
+                      const basic_search_result<Arch>& result) {
   std::filesystem::create_directories(dir);
   summary["training"] = history;
   summary["search"] = result;

@@ -10,9 +10,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "ovo/space/vit_cost.hpp"
-#include "ovo/space/arch.hpp"
-#include "ovo/space/vit_shape.hpp"
+#include "ovo/space/search_space.hpp"
 
 namespace ovo {
 
@@ -63,10 +61,10 @@ struct cost_constraint {
     return params >= min_params && params <= max_params && flops >= min_flops && flops <= max_flops;
   }
 
-  // Whether `a`, on the geometry of `shape`, has its parameters and FLOPs within the limits.
-  bool admits(const arch& a, const vit_shape& shape) const {
-    return admits_costs(static_cast<double>(count_params(a, shape)),
-                        static_cast<double>(count_macs(a, shape)));
+  // Whether `a` has its parameters and FLOPs (Space's exact costs) within the limits.
+  template <search_space Space>
+  bool admits(const space_arch<Space>& a) const {
+    return admits_costs(static_cast<double>(Space::params(a)), static_cast<double>(Space::macs(a)));
   }
 
   // The limits in words, e.g. "params <= 5700000 (5.7M), FLOPs >= 1000000000 (1G)".
