@@ -6,7 +6,6 @@
 #include <concepts>
 #include <span>
 #include <stdexcept>
-#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -88,18 +87,19 @@ class distillation_step {
     detail::clip_and_update(net.parameters(), optimizer, step_.max_grad_norm, lr);
     return losses;
   }
-  // A teacher subnet or a frozen teacher, on soft targets [batch, classes] (mixup/cutmix, already
+  // A teacher subnet of `net`, on soft targets [batch, classes] (mixup/cutmix, already
   // smoothed), host memory.
-  template <class Teacher>
+  distillation_losses operator()(Net& net, adamw<Backend>& optimizer, const image_batch<T>& images,
+                                 std::span<const float> targets, const arch_type& teacher,
+                                 std::span<const arch_type> students, double lr, rng_engine& rng) {
+    return update(net, optimizer, images, targets, teacher, students, lr, rng);
+  }
+  // A frozen teacher (another network), on soft targets.
+  template <frozen_teacher<T> Teacher>
   distillation_losses operator()(Net& net, adamw<Backend>& optimizer, const image_batch<T>& images,
                                  std::span<const float> targets, Teacher& teacher,
-                                 std::span<const arch_type> students, double lr,
-                                 rng_engine& rng) requires
-      std::same_as<std::remove_const_t<Teacher>, arch_type> || frozen_teacher<Teacher, T> {
-    const auto losses =
-        gradients(net, images, targets, teacher, students, optimizer.steps() + 1, rng);
-    detail::clip_and_update(net.parameters(), optimizer, step_.max_grad_norm, lr);
-    return losses;
+                                 std::span<const arch_type> students, double lr, rng_engine& rng) {
+    return update(net, optimizer, images, targets, teacher, students, lr, rng);
   }
 
   // The losses and the gradients alone, left zeroed-then-accumulated in the parameters, without an
@@ -127,6 +127,16 @@ class distillation_step {
   }
 
  private:
+  template <class Teacher>
+  distillation_losses update(Net& net, adamw<Backend>& optimizer, const image_batch<T>& images,
+                             std::span<const float> targets, Teacher& teacher,
+                             std::span<const arch_type> students, double lr, rng_engine& rng) {
+    const auto losses =
+        gradients(net, images, targets, teacher, students, optimizer.steps() + 1, rng);
+    detail::clip_and_update(net.parameters(), optimizer, step_.max_grad_norm, lr);
+    return losses;
+  }
+
   static std::size_t rows(const Net& net) {
     return static_cast<std::size_t>(net.max_batch()) * net.classes();
   }
