@@ -1,22 +1,23 @@
-// The umbrella header: every part of ovo that needs no GPU.
+// The umbrella header: every part of ovo that needs no GPU and no library beyond ovo::ovo's. The
+// opt-in readers are included on their own: data/gzip.hpp (ovo::gzip) and data/jpeg.hpp,
+// data/png.hpp, data/image_decode.hpp, data/image_folder.hpp, data/image_folder_dataset.hpp and
+// data/image_check.hpp (ovo::images).
 #pragma once
 
 #include "ovo/backend/cpu.hpp"
 #include "ovo/cost/vit_cost.hpp"
 #include "ovo/data/augment.hpp"
 #include "ovo/data/cifar.hpp"
+#include "ovo/data/datasets.hpp"
+#include "ovo/data/file_stream.hpp"
 #include "ovo/data/geometric.hpp"
 #include "ovo/data/holdout.hpp"
 #include "ovo/data/idx.hpp"
 #include "ovo/data/image.hpp"
-#include "ovo/data/image_check.hpp"
-#include "ovo/data/image_decode.hpp"
-#include "ovo/data/image_folder.hpp"
-#include "ovo/data/jpeg.hpp"
+#include "ovo/data/image_folder_options.hpp"
 #include "ovo/data/loader.hpp"
 #include "ovo/data/mixing.hpp"
 #include "ovo/data/normalize.hpp"
-#include "ovo/data/png.hpp"
 #include "ovo/data/rand_augment.hpp"
 #include "ovo/data/random_erasing.hpp"
 #include "ovo/io/atomic_file.hpp"
@@ -43,6 +44,7 @@
 #include "ovo/search/candidate.hpp"
 #include "ovo/search/constraint.hpp"
 #include "ovo/search/evolution.hpp"
+#include "ovo/search/holdout_fitness.hpp"
 #include "ovo/search/pareto.hpp"
 #include "ovo/search/random_search.hpp"
 #include "ovo/search/subnet_accuracy.hpp"
@@ -55,3 +57,4 @@
 #include "ovo/train/supernet_trainer.hpp"
 #include "ovo/train/supervised_step.hpp"
 #include "ovo/util/random.hpp"
+#include "ovo/util/seeds.hpp"
