@@ -43,9 +43,10 @@ for ((first = 0; first < ${#builds[@]}; first += group)); do
   for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
 done
 
-# ovo installed, then found by a downstream project (tests/consumer) that builds with -Wall
-# -Wextra -Werror and AVX-512 code (GCC 12, Debian's default, warns inside its own AVX-512
-# intrinsics): a user's build must not stop on ovo's headers.
+# ovo installed, then found by a downstream project (tests/consumer: ovo alone, without the
+# readers' libraries, and with the images and gzip components) that builds with -Wall -Wextra
+# -Werror and AVX-512 code (GCC 12, Debian's default, warns inside its own AVX-512 intrinsics): a
+# user's build must not stop on ovo's headers.
 start=$SECONDS
 prefix="$root/install"
 if cmake -S . -B "$root/for-install" -DOVO_BUILD_TESTS=OFF -DOVO_BUILD_EXAMPLES=OFF \

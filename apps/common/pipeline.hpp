@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -14,15 +13,18 @@
 #include <nlohmann/json.hpp>
 
 #include <ovo/data/augment.hpp>
-#include <ovo/data/cifar.hpp>
+#include <ovo/data/datasets.hpp>
+#include <ovo/data/gzip.hpp>
 #include <ovo/data/holdout.hpp>
-#include <ovo/data/idx.hpp>
 #include <ovo/data/image_folder.hpp>
+#include <ovo/data/image_folder_dataset.hpp>
 #include <ovo/data/loader.hpp>
 #include <ovo/ovo.hpp>
 #include <ovo/report/run_report.hpp>
 #include <ovo/search/evolution.hpp>
+#include <ovo/search/holdout_fitness.hpp>
 #include <ovo/search/random_search.hpp>
+#include <ovo/util/seeds.hpp>
 
 #include "run_config.hpp"
 
@@ -62,31 +64,23 @@ inline nlohmann::json undecodable_report(const data::image_folder& train,
   return {{"count", files.size()}, {"files", listed}};
 }
 
-// The training or test split of the configured dataset. In-memory formats load into an
-// image_set; ImageNet-style folders are read image by image (root/train, root/val).
+// The training or test split of the configured dataset (data::load_dataset); a dataset name that
+// the space's reader does not take is refused naming --dataset and the space.
 template <class Source>
 Source load_split(const run_config& c, bool train) {
-  if constexpr (std::is_same_v<Source, data::image_folder>) {
-    if (c.dataset != "imagenet")
+  try {
+    return data::load_dataset<Source>(
+        c.dataset, c.data_dir, train ? data::dataset_split::train : data::dataset_split::test,
+        {.labels = c.coarse_labels ? data::cifar100_labels::coarse : data::cifar100_labels::fine,
+         .image_folder = image_folder_options_for(c)});
+  } catch (const data::unknown_dataset& e) {
+    if constexpr (std::is_same_v<Source, data::image_folder>)
       throw std::invalid_argument(fmt::format(
-          "--dataset {}: space '{}' reads ImageNet-style folders, expected --dataset imagenet",
-          c.dataset, c.space));
-    return data::image_folder(c.data_dir / (train ? "train" : "val"), image_folder_options_for(c));
-  } else {
-    const std::string split = train ? "train" : "test";
-    if (c.dataset == "fashion-mnist" || c.dataset == "mnist") {
-      auto set = data::load_mnist_split(c.data_dir, split);
-      if (c.dataset == "fashion-mnist") set.class_names = data::fashion_mnist_class_names();
-      return set;
-    }
-    if (c.dataset == "cifar10") return data::load_cifar10(c.data_dir, split);
-    if (c.dataset == "cifar100")
-      return data::load_cifar100(
-          c.data_dir, split,
-          c.coarse_labels ? data::cifar100_labels::coarse : data::cifar100_labels::fine);
-    throw std::invalid_argument(fmt::format(
-        "--dataset {}: expected fashion-mnist, mnist, cifar10 or cifar100 for space '{}'",
-        c.dataset, c.space));
+          "--dataset {}: space '{}' reads ImageNet-style folders, expected --dataset {}", c.dataset,
+          c.space, e.expected()));
+    else
+      throw std::invalid_argument(fmt::format("--dataset {}: expected {} for space '{}'", c.dataset,
+                                              e.expected(), c.space));
   }
 }
 
@@ -94,36 +88,14 @@ Source load_split(const run_config& c, bool train) {
 template <class Space, class Source>
 Source load_checked_split(const run_config& c, bool train) {
   auto source = load_split<Source>(c, train);
-  const int classes = data::source_classes(source);
-  if (classes != Space::num_classes)
-    throw std::invalid_argument(
-        fmt::format("dataset '{}' in {} has {} classes, space '{}' expects {}", c.dataset,
-                    c.data_dir.string(), classes, c.space, Space::num_classes));
-  const int channels = source.image(0).channels;
-  if (channels != Space::channels)
-    throw std::invalid_argument(
-        fmt::format("dataset '{}' in {} has {}-channel images, space '{}' expects {}", c.dataset,
-                    c.data_dir.string(), channels, c.space, Space::channels));
+  data::check_dataset_fits(source, c.dataset, c.data_dir, data::requirements_of<Space>(c.space));
   return source;
 }
 
 template <class Space>
 data::augment_options augmentation_for(const run_config& c) {
-  auto a = c.dataset == "imagenet" ? data::augment_options::imagenet(Space::image_size)
-           : (c.dataset == "fashion-mnist" || c.dataset == "mnist")
-               ? data::augment_options::fashion_mnist()
-               : data::augment_options::cifar(Space::image_size);
-  a.size = Space::image_size;
-  a.channels = Space::channels;
-  if (!c.augment) {
-    a.crop = data::train_crop::padded_random_crop;
-    a.crop_padding = 0;
-    a.flip_prob = 0;
-    a.use_rand_augment = false;
-    a.erasing.prob = 0;
-    a.use_mix = false;
-  }
-  return a;
+  const auto a = data::dataset_augmentation(c.dataset, Space::image_size, Space::channels);
+  return c.augment ? a : a.without_augmentation();
 }
 
 inline trainer_options trainer_options_for(const run_config& c) {
@@ -158,7 +130,7 @@ inline cost_constraint constraint_for(const run_config& c) {
 template <class Source>
 data::holdout_split split_for(const run_config& c, const Source& train) {
   return data::split_holdout(train, data::source_classes(train), c.holdout_per_class,
-                             derive_seed(c.seed, 0x484f4c44));
+                             seeds::holdout(c.seed));
 }
 
 template <class Source>
@@ -246,20 +218,11 @@ template <class Space, class Source>
 search_result search_subnet(const run_config& c, supernet& net, const Source& train,
                             const data::holdout_split& split) {
   auto loader = eval_loader(c, train, split.holdout, augmentation_for<Space>(c));
-  // Up to 1 GiB of normalised images, the held-out set is kept in memory for the whole search;
-  // larger ones (ImageNet's 100,000) are read through the loader for every candidate.
-  const std::size_t held_out_bytes = split.holdout.size() * Space::channels * Space::image_size *
-                                     Space::image_size * sizeof(float);
-  std::optional<evaluation_set<backend>> held_out;
-  if (held_out_bytes <= (std::size_t{1} << 30))
-    held_out = evaluation_set<backend>::from_loader(loader);
+  const auto fitness = make_holdout_fitness(net, loader);
   const auto constraint = constraint_for(c);
   fmt::print("searching ({}) on {} held-out training images under {}\n", c.search,
              split.holdout.size(), constraint.describe());
   const auto start = std::chrono::steady_clock::now();
-  auto fitness = [&](const arch& a) {
-    return held_out ? held_out->top1(net, a) : streamed_top1(net, a, loader);
-  };
   auto progress = [&](int generation, const candidate& best, std::size_t evaluated) {
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -302,7 +265,7 @@ inline void export_chosen(const run_config& c, const supernet& net, const arch& 
 
 inline supernet make_supernet(const run_config& c, const vit_shape& shape) {
   supernet net(shape, std::max(c.batch_size, c.eval_batch));
-  rng_engine init(derive_seed(c.seed, 0x494e4954));
+  rng_engine init(seeds::initial_weights(c.seed));
   net.initialize(init);
   net.drop_path_rate = c.drop_path;
   return net;

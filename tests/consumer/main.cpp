@@ -5,6 +5,10 @@
 
 #include <ovo/ovo.hpp>
 
+#if defined(ZLIB_H) || defined(PNG_H) || defined(__TURBOJPEG_H__)
+#error "<ovo/ovo.hpp> includes zlib, libpng or TurboJPEG, which only its opt-in readers need"
+#endif
+
 int main() {
   using backend = ovo::cpu<float>;
   using space = ovo::fashion_mnist_space;

@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include <ovo/data/cifar.hpp>
+#include <ovo/data/gzip.hpp>
 #include <ovo/data/holdout.hpp>
 #include <ovo/data/idx.hpp>
 #include <ovo/data/image_folder.hpp>

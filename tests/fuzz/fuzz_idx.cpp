@@ -5,6 +5,7 @@
 #include <span>
 #include <stdexcept>
 
+#include <ovo/data/gzip.hpp>
 #include <ovo/data/idx.hpp>
 
 #include "fuzz_support.hpp"

@@ -83,6 +83,20 @@ struct augment_options {
   // resized to size / 0.875 (256 for 224) and centre-cropped.
   static augment_options imagenet(int image_size = 224) { return strong(image_size); }
 
+  // These options without augmentation: a training image is only normalised (after a resize of
+  // its shorter side and a centre crop when it is not of the output size); label smoothing, the
+  // statistics and the evaluation transform are kept.
+  augment_options without_augmentation() const {
+    augment_options o = *this;
+    o.crop = train_crop::padded_random_crop;
+    o.crop_padding = 0;
+    o.flip_prob = 0;
+    o.use_rand_augment = false;
+    o.erasing.prob = 0;
+    o.use_mix = false;
+    return o;
+  }
+
  private:
   static augment_options strong(int image_size) {
     augment_options o;

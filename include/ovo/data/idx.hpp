@@ -1,142 +1,23 @@
-// Readers of MNIST-style IDX files (images and labels, plain or gzip-compressed).
+// Readers of MNIST-style IDX files (images and labels; gzip-compressed ones with data/gzip.hpp).
 #pragma once
 
-#include <zlib.h>
-
-#include <algorithm>
-#include <array>
-#include <cerrno>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <filesystem>
-#include <limits>
-#include <memory>
-#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "ovo/data/file_stream.hpp"
 #include "ovo/data/image.hpp"
 
 namespace ovo::data {
 
 inline constexpr std::uint32_t idx_images_magic = 0x00000803;  // unsigned bytes, 3 dimensions
 inline constexpr std::uint32_t idx_labels_magic = 0x00000801;  // unsigned bytes, 1 dimension
-
-namespace detail {
-
-// Sequential reads of a file through zlib, which inflates gzip files and reads other files as they
-// are. Every failure names the file (`kind` says what it holds, e.g. "IDX images file").
-class gzip_reader {
- public:
-  gzip_reader(const std::filesystem::path& file, std::string_view kind) : file_(file), kind_(kind) {
-    errno = 0;
-    handle_.reset(::gzopen(file.c_str(), "rb"));
-    if (handle_ == nullptr) {
-      throw std::runtime_error(fmt::format("{} '{}': cannot open: {}", kind_, file_.string(),
-                                           errno != 0 ? std::strerror(errno) : "out of memory"));
-    }
-    ::gzbuffer(handle_.get(), 1 << 17);
-  }
-
-  // Appends exactly `count` bytes to `out`, growing it chunk by chunk so that a header promising
-  // more data than the file holds fails on the missing bytes rather than on a huge allocation.
-  void read_into(std::vector<std::uint8_t>& out, std::size_t count, std::string_view what) {
-    constexpr std::size_t chunk = std::size_t{1} << 20;
-    const std::size_t start = out.size();
-    out.reserve(start + std::min(count, std::size_t{64} << 20));
-    std::size_t done = 0;
-    while (done < count) {
-      const std::size_t want = std::min(chunk, count - done);
-      out.resize(start + done + want);
-      const std::size_t got = read_some(std::span(out.data() + start + done, want));
-      done += got;
-      if (got < want) {
-        throw std::runtime_error(fmt::format("{} '{}': truncated {}: expected {} bytes, found {}",
-                                             kind_, file_.string(), what, count, done));
-      }
-    }
-  }
-
-  std::uint32_t read_big_endian_u32(std::string_view what) {
-    std::vector<std::uint8_t> bytes;
-    read_into(bytes, 4, what);
-    return std::uint32_t{bytes[0]} << 24 | std::uint32_t{bytes[1]} << 16 |
-           std::uint32_t{bytes[2]} << 8 | std::uint32_t{bytes[3]};
-  }
-
-  // Fails unless the file can hold `bytes` bytes of (decompressed) data, `what` as the header
-  // describes them: a plain file holds its size, a gzip file at most deflate's largest ratio
-  // (1032:1) times it. Checked before the data is read, so a header cannot make the reader
-  // allocate for data the file does not have.
-  void expect_at_most_file(std::uint64_t bytes, std::string_view what) {
-    constexpr std::uint64_t deflate_max_ratio = 1032;
-    std::error_code error;
-    const std::uint64_t file_bytes = std::filesystem::file_size(file_, error);
-    if (error) {
-      throw std::runtime_error(
-          fmt::format("{} '{}': cannot read the size: {}", kind_, file_.string(), error.message()));
-    }
-    const bool plain = ::gzdirect(handle_.get()) == 1;
-    const std::uint64_t most = plain ? file_bytes : file_bytes * deflate_max_ratio;
-    if (bytes > most) {
-      throw std::runtime_error(
-          plain ? fmt::format("{} '{}': truncated {}: the header describes {} bytes in all, the "
-                              "file holds {}",
-                              kind_, file_.string(), what, bytes, file_bytes)
-                : fmt::format("{} '{}': truncated {}: the header describes {} bytes in all, more "
-                              "than the {}-byte gzip file can inflate to (at most {})",
-                              kind_, file_.string(), what, bytes, file_bytes, most));
-    }
-  }
-
-  // Fails when the (decompressed) data goes on past what the header described.
-  void expect_end(std::size_t expected_bytes) {
-    std::array<std::uint8_t, 1> extra{};
-    if (read_some(extra) != 0) {
-      throw std::runtime_error(
-          fmt::format("{} '{}': trailing data after the {} bytes that the header describes", kind_,
-                      file_.string(), expected_bytes));
-    }
-  }
-
- private:
-  struct gzclose_deleter {
-    void operator()(gzFile handle) const { ::gzclose(handle); }
-  };
-
-  // Reads up to out.size() bytes and returns how many it got (fewer only at the end of the data).
-  std::size_t read_some(std::span<std::uint8_t> out) {
-    std::size_t got = 0;
-    while (got < out.size()) {
-      const auto want = static_cast<unsigned>(
-          std::min<std::size_t>(out.size() - got, std::numeric_limits<int>::max()));
-      const int result = ::gzread(handle_.get(), out.data() + got, want);
-      int error_code = Z_OK;
-      std::string_view message = ::gzerror(handle_.get(), &error_code);
-      if (result < 0 || error_code != Z_OK) {
-        const std::string zlib_prefix = file_.string() + ": ";  // zlib names the file itself
-        if (message.starts_with(zlib_prefix)) message.remove_prefix(zlib_prefix.size());
-        throw std::runtime_error(
-            fmt::format("{} '{}': corrupt or unreadable data: {}", kind_, file_.string(), message));
-      }
-      if (result == 0) break;
-      got += static_cast<std::size_t>(result);
-    }
-    return got;
-  }
-
-  std::filesystem::path file_;
-  std::string kind_;
-  std::unique_ptr<gzFile_s, gzclose_deleter> handle_;
-};
-
-}  // namespace detail
 
 // The images of an IDX file: `count` images of height x width bytes, one after the other.
 struct idx_images {
@@ -148,7 +29,7 @@ struct idx_images {
 // Reads an IDX images file (magic 0x00000803: unsigned bytes, dimensions count x rows x columns).
 inline idx_images read_idx_images(const std::filesystem::path& file) {
   constexpr std::string_view kind = "IDX images file";
-  detail::gzip_reader reader(file, kind);
+  data_file_reader reader(file, kind);
   const std::uint32_t magic = reader.read_big_endian_u32("header");
   if (magic != idx_images_magic) {
     throw std::runtime_error(fmt::format(
@@ -183,7 +64,7 @@ inline std::vector<int> read_idx_labels(const std::filesystem::path& file, int c
     throw std::invalid_argument(
         fmt::format("{} '{}': {} classes, expected 1..256", kind, file.string(), classes));
   }
-  detail::gzip_reader reader(file, kind);
+  data_file_reader reader(file, kind);
   const std::uint32_t magic = reader.read_big_endian_u32("header");
   if (magic != idx_labels_magic) {
     throw std::runtime_error(fmt::format(
@@ -229,7 +110,8 @@ inline image_set load_idx(const std::filesystem::path& images_file,
 
 // The "train" or "test" split of an MNIST-layout directory: train-images-idx3-ubyte,
 // train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each plain or with a
-// .gz suffix (the plain file wins when both exist). Fashion-MNIST uses the same names.
+// .gz suffix (the plain file wins when both exist; a .gz file needs data/gzip.hpp). Fashion-MNIST
+// uses the same names.
 inline image_set load_mnist_split(const std::filesystem::path& dir, std::string_view split) {
   if (split != "train" && split != "test") {
     throw std::invalid_argument(fmt::format(

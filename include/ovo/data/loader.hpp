@@ -104,6 +104,10 @@ class batch_loader {
   batch_loader& operator=(const batch_loader&) = delete;
   ~batch_loader() { stop(); }
 
+  // The source's images an epoch delivers, and how each is transformed.
+  const std::vector<std::size_t>& indices() const { return indices_; }
+  const augment_options& augment() const { return augment_; }
+
   std::size_t batches_per_epoch() const {
     const auto n = indices_.size(), b = static_cast<std::size_t>(options_.batch_size);
     return options_.drop_last ? n / b : (n + b - 1) / b;

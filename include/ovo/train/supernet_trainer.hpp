@@ -27,6 +27,7 @@
 #include "ovo/train/supervised_step.hpp"
 #include "ovo/util/json.hpp"
 #include "ovo/util/random.hpp"
+#include "ovo/util/seeds.hpp"
 
 namespace ovo {
 
@@ -286,7 +287,7 @@ class supernet_trainer {
   // update.
   template <class Batch>
   void train_step(const Batch& batch, long s) {
-    rng_engine rng(derive_seed(options_.seed, static_cast<std::uint64_t>(s), 0x5354'4550));
+    rng_engine rng(seeds::step(options_.seed, s));
     const auto archs = draw_step_archs<Space>(options_.sampler, rng);
     const batch_shard shard = shard_of(batch.size, group_.rank(), group_.size());
     const std::size_t per_image = batch.images.size() / static_cast<std::size_t>(batch.size);

@@ -1,0 +1,26 @@
+// The seeds a run derives from its one seed, one function per purpose, so that a program and the
+// library's own code draw the same held-out split, initial weights and steps from the same seed.
+#pragma once
+
+#include <cstdint>
+
+#include "ovo/util/random.hpp"
+
+namespace ovo::seeds {
+
+// The held-out split of the training set (data::split_holdout).
+inline std::uint64_t holdout(std::uint64_t seed) {
+  return derive_seed(seed, 0x484f'4c44);
+}
+
+// The supernet's initial weights (vit_supernet::initialize).
+inline std::uint64_t initial_weights(std::uint64_t seed) {
+  return derive_seed(seed, 0x494e'4954);
+}
+
+// Training step `step`'s subnets and drop-path.
+inline std::uint64_t step(std::uint64_t seed, long step) {
+  return derive_seed(seed, static_cast<std::uint64_t>(step), 0x5354'4550);
+}
+
+}  // namespace ovo::seeds
