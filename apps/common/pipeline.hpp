@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <ovo/backend/cblas_gemm.hpp>
 #include <ovo/data/augment.hpp>
 #include <ovo/data/cifar.hpp>
 #include <ovo/data/holdout.hpp>
@@ -28,7 +29,7 @@
 
 namespace ovo::app {
 
-using backend = cpu<float>;
+using backend = cpu<float, auto_gemm>;
 using layout = qkv_blocked;
 using supernet = vit_supernet<backend, layout>;
 

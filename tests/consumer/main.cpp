@@ -1,12 +1,14 @@
-// A downstream program on the installed headers: a supernet step on a few random images.
+// A downstream program on the installed headers and the blas component: a supernet step on a few
+// random images, its products on the automatic GEMM policy.
 #include <cstdio>
 #include <span>
 #include <vector>
 
+#include <ovo/backend/cblas_gemm.hpp>
 #include <ovo/ovo.hpp>
 
 int main() {
-  using backend = ovo::cpu<float>;
+  using backend = ovo::cpu<float, ovo::auto_gemm>;
   using space = ovo::fashion_mnist_space;
   ovo::vit_supernet<backend> net(space::shape(), 2);
   ovo::rng_engine rng(0);
@@ -18,6 +20,6 @@ int main() {
   targets[3] = targets[10 + 7] = 1.0f;
   const double loss = step(net, optimizer, {images.data(), 2, 1, 28, 28},
                            std::span<const float>(targets), space::sample(rng), 1e-3, rng);
-  std::printf("loss %.4f, products on %s\n", loss, ovo::gemm_provider_description().c_str());
+  std::printf("loss %.4f, products on %s\n", loss, backend::gemm_policy::description().c_str());
   return loss > 0 ? 0 : 1;
 }
