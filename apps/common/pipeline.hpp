@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <ovo/backend/cblas_gemm.hpp>
 #include <ovo/data/augment.hpp>
 #include <ovo/data/datasets.hpp>
 #include <ovo/data/gzip.hpp>
@@ -30,7 +31,7 @@
 
 namespace ovo::app {
 
-using backend = cpu<float>;
+using backend = cpu<float, auto_gemm>;
 using layout = qkv_blocked;
 using supernet = vit_supernet<backend, layout>;
 

@@ -1,4 +1,5 @@
-// A downstream program on the installed headers: a supernet step on a few random images.
+// A downstream program on the installed headers alone (find_package(ovo), no component): a
+// supernet step on a few random images, its products on Eigen.
 #include <cstdio>
 #include <span>
 #include <vector>
@@ -22,6 +23,6 @@ int main() {
   targets[3] = targets[10 + 7] = 1.0f;
   const double loss = step(net, optimizer, {images.data(), 2, 1, 28, 28},
                            std::span<const float>(targets), space::sample(rng), 1e-3, rng);
-  std::printf("loss %.4f, products on %s\n", loss, ovo::gemm_provider_description().c_str());
+  std::printf("loss %.4f, products on %s\n", loss, backend::gemm_policy::description().c_str());
   return loss > 0 ? 0 : 1;
 }

@@ -1,63 +1,14 @@
-// The CPU back end's products on prefix views, on each provider, against a product by hand; the
-// choice of provider.
+// The CPU back end's default (Eigen) products on prefix views against a product by hand; the
+// automatic policy's choice of provider.
 #include <doctest/doctest.h>
-
-#include <cmath>
-#include <vector>
 
 #include <ovo/ovo.hpp>
 
-namespace {
+#include "gemm_check.hpp"
 
-// C = alpha op(A) op(B) + beta C by three loops, on row-major views with leading dimensions.
-template <class T>
-void gemm_by_hand(bool ta, bool tb, int m, int n, int k, T alpha, const T* a, int lda, const T* b,
-                  int ldb, T beta, T* c, int ldc) {
-  for (int i = 0; i < m; ++i)
-    for (int j = 0; j < n; ++j) {
-      double sum = 0;
-      for (int p = 0; p < k; ++p)
-        sum += static_cast<double>(ta ? a[p * lda + i] : a[i * lda + p]) *
-               static_cast<double>(tb ? b[j * ldb + p] : b[p * ldb + j]);
-      c[i * ldc + j] = static_cast<T>(alpha * sum + beta * c[i * ldc + j]);
-    }
-}
-
-template <class T>
-void check_provider(ovo::gemm_provider provider, double tolerance) {
-  ovo::rng_engine rng(3);
-  const int m = 37, n = 29, k = 45, pad = 7;
-  for (bool ta : {false, true})
-    for (bool tb : {false, true})
-      for (T beta : {T(0), T(1), T(0.5)}) {
-        // Prefix views of larger matrices: the padding must stay as it was.
-        const int lda = (ta ? m : k) + pad, ldb = (tb ? k : n) + pad, ldc = n + pad;
-        std::vector<T> a((ta ? k : m) * lda), b((tb ? n : k) * ldb), c(m * ldc);
-        for (auto* v : {&a, &b, &c})
-          for (T& x : *v) x = T(ovo::standard_normal(rng));
-        std::vector<T> expected = c, got = c;
-        gemm_by_hand<T>(ta, tb, m, n, k, T(0.75), a.data(), lda, b.data(), ldb, beta,
-                        expected.data(), ldc);
-        ovo::cpu<T>::gemm_on(provider, ta, tb, m, n, k, T(0.75), a.data(), lda, b.data(), ldb, beta,
-                             got.data(), ldc);
-        for (std::size_t i = 0; i < got.size(); ++i) {
-          if (static_cast<int>(i % ldc) >= n) {
-            REQUIRE(got[i] == c[i]);
-          } else {
-            REQUIRE(std::abs(got[i] - expected[i]) <= tolerance);
-          }
-        }
-      }
-}
-
-}  // namespace
-
-TEST_CASE("gemm on prefix views: Eigen and OpenBLAS against a product by hand") {
-  for (auto provider : {ovo::gemm_provider::eigen, ovo::gemm_provider::openblas}) {
-    CAPTURE(static_cast<int>(provider));
-    check_provider<double>(provider, 1e-12);
-    check_provider<float>(provider, 1e-4);
-  }
+TEST_CASE("gemm on prefix views: Eigen against a product by hand") {
+  ovo::test::check_gemm_against_hand<ovo::cpu<double>>(1e-12);
+  ovo::test::check_gemm_against_hand<ovo::cpu<float>>(1e-4);
 }
 
 TEST_CASE("gemm provider: OpenBLAS unless Eigen's vectors are wider; OVO_GEMM decides first") {

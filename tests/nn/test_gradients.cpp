@@ -48,13 +48,17 @@ TEST_CASE("linear on a strided prefix view: input, weight and bias gradients") {
   auto dir = random_vector(rows * out, 4);
   std::vector<double> y(rows * out);
   auto loss = [&] {
-    ovo::linear_forward<backend>(x.data(), in, rows, in, out, w.data(), ld_super, b.data(),
-                                 y.data(), out);
+    ovo::linear_forward<backend>(ovo::make_matrix_view<const double>(x.data(), rows, in),
+                                 ovo::make_matrix_view<const double>(w.data(), out, in, ld_super),
+                                 b.data(), ovo::make_matrix_view(y.data(), rows, out));
     return dot(y.data(), dir.data(), y.size());
   };
   std::vector<double> dx(x.size()), dw(w.size(), 0.25), db(b.size(), 0.5);
-  ovo::linear_backward<backend>(dir.data(), out, x.data(), in, rows, in, out, w.data(), ld_super,
-                                dw.data(), db.data(), dx.data(), in, false);
+  ovo::linear_backward<backend>(ovo::make_matrix_view<const double>(dir.data(), rows, out),
+                                ovo::make_matrix_view<const double>(x.data(), rows, in),
+                                ovo::make_matrix_view<const double>(w.data(), out, in, ld_super),
+                                ovo::make_matrix_view(dw.data(), out, in, ld_super), db.data(),
+                                ovo::make_matrix_view(dx.data(), rows, in), false);
   check_against_finite_differences(x.data(), x.size(), dx.data(), loss, "dx");
   // Gradients accumulate into the active block only; everything else keeps its prior value.
   std::vector<double> dw_active(w.size()), db_active(b.size());
@@ -84,12 +88,15 @@ TEST_CASE("layer norm over the first channels of strided rows") {
   auto dir = random_vector(rows * width, 7);
   std::vector<double> y(rows * width);
   auto loss = [&] {
-    norm.forward(params, ws, x.data(), ld, rows, width, y.data(), width);
+    norm.forward(params, ws, ovo::make_matrix_view<const double>(x.data(), rows, width, ld),
+                 ovo::make_matrix_view(y.data(), rows, width));
     return dot(y.data(), dir.data(), y.size());
   };
   loss();
   std::vector<double> dx(x.size(), 0.0);
-  norm.backward(params, ws, dir.data(), width, x.data(), ld, rows, width, dx.data(), ld, false);
+  norm.backward(params, ws, ovo::make_matrix_view<const double>(dir.data(), rows, width),
+                ovo::make_matrix_view<const double>(x.data(), rows, width, ld),
+                ovo::make_matrix_view(dx.data(), rows, width, ld), false);
   check_against_finite_differences(x.data(), x.size(), dx.data(), loss, "dx");
   check_against_finite_differences(params.values(), params.size(), params.grads(), loss, "dparams");
 }
@@ -131,11 +138,14 @@ TEST_CASE_TEMPLATE("attention with elastic heads, both qkv layouts", layout, ovo
     std::vector<double> dq(rows * a), dk(rows * a), dv(rows * a), dout(rows * a),
         dscores(batch * heads * tokens * tokens);
     auto loss = [&] {
-      attn.forward(params, ws, x.data(), batch, tokens, e, heads, y.data());
+      attn.forward(params, ws, ovo::make_matrix_view<const double>(x.data(), rows, e), batch, heads,
+                   ovo::make_matrix_view(y.data(), rows, e));
       return dot(y.data(), dir.data(), y.size());
     };
     loss();
-    attn.backward(params, ws, dir.data(), x.data(), batch, tokens, e, heads, dx.data(),
+    attn.backward(params, ws, ovo::make_matrix_view<const double>(dir.data(), rows, e),
+                  ovo::make_matrix_view<const double>(x.data(), rows, e), batch, heads,
+                  ovo::make_matrix_view(dx.data(), rows, e),
                   {dq.data(), dk.data(), dv.data(), dout.data(), dscores.data()});
     check_against_finite_differences(x.data(), x.size(), dx.data(), loss, "dx");
     check_against_finite_differences(params.values(), params.size(), params.grads(), loss,
@@ -156,11 +166,14 @@ TEST_CASE("MLP with elastic hidden width") {
   auto dir = random_vector(rows * e, 15);
   std::vector<double> y(rows * e), dx(rows * e), d_hidden(rows * hidden);
   auto loss = [&] {
-    mlp.forward(params, ws, x.data(), rows, e, hidden, y.data());
+    mlp.forward(params, ws, ovo::make_matrix_view<const double>(x.data(), rows, e), hidden,
+                ovo::make_matrix_view(y.data(), rows, e));
     return dot(y.data(), dir.data(), y.size());
   };
   loss();
-  mlp.backward(params, ws, dir.data(), x.data(), rows, e, hidden, dx.data(), d_hidden.data());
+  mlp.backward(params, ws, ovo::make_matrix_view<const double>(dir.data(), rows, e),
+               ovo::make_matrix_view<const double>(x.data(), rows, e), hidden,
+               ovo::make_matrix_view(dx.data(), rows, e), d_hidden.data());
   check_against_finite_differences(x.data(), x.size(), dx.data(), loss, "dx");
   check_against_finite_differences(params.values(), params.size(), params.grads(), loss, "dparams");
 }

@@ -1,17 +1,22 @@
 // Every back-end op, layer, step, trainer and search in one program, for the portability builds
 // (each compiler and instruction set of .ci/run compiles it with warnings as errors).
+#include <ovo/backend/cblas_gemm.hpp>
 #include <ovo/ovo.hpp>
 
 #include "common/spaces.hpp"
 
-// Both scalars and both q/k/v layouts; the program below instantiates the float path of the
-// trainers, searches and reports on image sets and image folders.
+// Both scalars, the three GEMM policies and both q/k/v layouts; the program below instantiates
+// the float path (automatic GEMM policy) of the trainers, searches and reports on image sets and
+// image folders.
 template struct ovo::cpu<float>;
 template struct ovo::cpu<double>;
-template class ovo::vit_supernet<ovo::cpu<float>, ovo::qkv_blocked>;
+template struct ovo::cpu<float, ovo::auto_gemm>;
+template struct ovo::cpu<double, ovo::cblas_gemm>;
+template class ovo::vit_supernet<ovo::cpu<float, ovo::auto_gemm>, ovo::qkv_blocked>;
 template class ovo::vit_supernet<ovo::cpu<double>, ovo::qkv_interleaved>;
 template class ovo::supervised_step<ovo::vit_supernet<ovo::cpu<double>, ovo::qkv_interleaved>>;
-template class ovo::distillation_step<ovo::vit_supernet<ovo::cpu<double>, ovo::qkv_interleaved>>;
+template class ovo::distillation_step<
+    ovo::vit_supernet<ovo::cpu<double, ovo::cblas_gemm>, ovo::qkv_interleaved>>;
 template class ovo::adamw<ovo::cpu<double>>;
 
 int main(int argc, char** argv) {

@@ -1,18 +1,12 @@
-// Which library runs the CPU back end's matrix products: Eigen's, or OpenBLAS's when it is linked
-// and its kernels are at least as wide as the vector instructions Eigen was compiled for.
+// The choice of the automatic GEMM policy (backend/cblas_gemm.hpp): Eigen's products, or
+// OpenBLAS's when its kernels are at least as wide as the vector instructions Eigen was compiled
+// for.
 #pragma once
 
-#include <cctype>
-#include <cstdlib>
 #include <stdexcept>
-#include <string>
 #include <string_view>
 
 #include <fmt/format.h>
-
-#ifdef OVO_USE_OPENBLAS
-#include <cblas.h>
-#endif
 
 namespace ovo {
 
@@ -60,37 +54,6 @@ inline gemm_provider choose_gemm_provider(const char* setting, std::string_view 
   if (!openblas_linked) return gemm_provider::eigen;
   return openblas_vector_bits(openblas_core) >= eigen_vector_bits() ? gemm_provider::openblas
                                                                     : gemm_provider::eigen;
-}
-
-// OpenBLAS's kernel name in lower case ("cooperlake", "haswell", ...); empty without OpenBLAS.
-inline std::string openblas_core() {
-#ifdef OVO_USE_OPENBLAS
-  std::string core = ::openblas_get_corename();
-  for (char& c : core) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return core;
-#else
-  return {};
-#endif
-}
-
-// The provider of this process, chosen once from OVO_GEMM and the CPU.
-inline gemm_provider active_gemm_provider() {
-#ifdef OVO_USE_OPENBLAS
-  constexpr bool linked = true;
-#else
-  constexpr bool linked = false;
-#endif
-  static const gemm_provider provider =
-      choose_gemm_provider(std::getenv("OVO_GEMM"), openblas_core(), linked);
-  return provider;
-}
-
-// What runs the products, for logs and reports: "OpenBLAS (cooperlake kernels)" or
-// "Eigen (512-bit vectors)".
-inline std::string gemm_provider_description() {
-  if (active_gemm_provider() == gemm_provider::openblas)
-    return fmt::format("OpenBLAS ({} kernels)", openblas_core());
-  return fmt::format("Eigen ({}-bit vectors)", eigen_vector_bits());
 }
 
 }  // namespace ovo

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "ovo/backend/matrix_view.hpp"
+
 namespace ovo {
 
 // targets[r, c] = (1 - smoothing) * [c == labels[r]] + smoothing / classes (host memory).
@@ -32,8 +34,9 @@ template <class Backend, class T = typename Backend::scalar>
 double cross_entropy(const std::type_identity_t<T>* logits, const std::type_identity_t<T>* targets,
                      int rows, int classes, std::type_identity_t<T>* dlogits, T weight = T(1),
                      bool accumulate = false) {
-  return Backend::soft_cross_entropy(logits, targets, rows, classes, T(1), weight, dlogits,
-                                     accumulate);
+  return Backend::soft_cross_entropy(make_matrix_view(logits, rows, classes),
+                                     make_matrix_view(targets, rows, classes), T(1), weight,
+                                     make_matrix_view(dlogits, rows, classes), accumulate);
 }
 
 }  // namespace ovo

@@ -5,6 +5,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "ovo/backend/matrix_view.hpp"
+
 namespace ovo {
 
 // The mean over rows of temperature^2 * KL(p_t || p_s) with p = softmax(logits / temperature).
@@ -17,9 +19,11 @@ double distillation_kl(const std::type_identity_t<T>* student,
                        std::type_identity_t<T>* dstudent, T weight = T(1),
                        bool accumulate = false) {
   const T t = T(temperature), t2 = T(temperature * temperature);
-  Backend::softmax(teacher, rows, classes, t, teacher_probs);
-  const double cross = Backend::soft_cross_entropy(student, teacher_probs, rows, classes, t,
-                                                   weight * t2, dstudent, accumulate);
+  const auto probs_view = make_matrix_view(teacher_probs, rows, classes);
+  Backend::softmax(make_matrix_view(teacher, rows, classes), t, probs_view);
+  const double cross = Backend::soft_cross_entropy(
+      make_matrix_view(student, rows, classes), probs_view, t, weight * t2,
+      make_matrix_view(dstudent, rows, classes), accumulate);
   std::vector<T> probs(static_cast<std::size_t>(rows) * classes);
   Backend::copy_to_host(teacher_probs, probs);
   double entropy = 0;

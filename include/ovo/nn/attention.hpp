@@ -5,6 +5,8 @@
 #include <cmath>
 #include <string>
 
+#include "ovo/backend/backend.hpp"
+#include "ovo/backend/matrix_view.hpp"
 #include "ovo/nn/linear.hpp"
 #include "ovo/nn/parameters.hpp"
 #include "ovo/nn/qkv_layout.hpp"
@@ -12,7 +14,7 @@
 
 namespace ovo {
 
-template <class Backend, class QkvLayout = qkv_blocked>
+template <backend Backend, class QkvLayout = qkv_blocked>
 struct attention {
   using T = typename Backend::scalar;
   parameter_ref qkv_weight, qkv_bias;  // [3 * A, E], [3 * A], A = head_dim * max heads
@@ -43,21 +45,28 @@ struct attention {
   qkv_part_view part(int index, int heads) const {
     return QkvLayout::part(index, heads * head_dim, super_heads * head_dim, super_embed);
   }
+  // The weight rows of q (0), k (1) or v (2) for `heads` heads and input width e, in `values`
+  // (the store's values or gradients).
+  template <class U>
+  matrix_view<U> part_weight(U* values, int index, int heads, int e) const {
+    const auto view = part(index, heads);
+    return make_matrix_view(values + view.weight_offset, heads * head_dim, e, view.weight_ld);
+  }
   T scale() const { return T(1) / std::sqrt(T(head_dim)); }
 
-  // y[batch * tokens, e] = attention(x[batch * tokens, e]) with `heads` active heads.
-  void forward(const parameter_store<Backend>& p, workspace<Backend>& ws, const T* x, int batch,
-               int tokens, int e, int heads, T* y) const {
-    const int rows = batch * tokens, a = heads * head_dim;
-    T* qkv[3] = {ws[q], ws[k], ws[v]};
-    for (int i = 0; i < 3; ++i) {
-      const auto view = part(i, heads);
-      linear_forward<Backend>(x, e, rows, e, a, p.value(qkv_weight) + view.weight_offset,
-                              view.weight_ld, p.value(qkv_bias) + view.bias_offset, qkv[i], a);
-    }
-    Backend::attention_forward(ws[q], ws[k], ws[v], a, batch, tokens, heads, head_dim, scale(),
-                               ws[probs], ws[out]);
-    proj.forward(p, ws[out], a, rows, a, e, y, e);
+  // y [batch * tokens, e] = attention(x [batch * tokens, e]) with `heads` active heads.
+  void forward(const parameter_store<Backend>& p, workspace<Backend>& ws, matrix_view<const T> x,
+               int batch, int heads, matrix_view<T> y) const {
+    const int rows = x.rows, e = x.cols, a = heads * head_dim;
+    const matrix_view<T> qkv[3] = {make_matrix_view(ws[q], rows, a),
+                                   make_matrix_view(ws[k], rows, a),
+                                   make_matrix_view(ws[v], rows, a)};
+    for (int i = 0; i < 3; ++i)
+      linear_forward<Backend>(x, part_weight(p.value(qkv_weight), i, heads, e),
+                              p.value(qkv_bias) + part(i, heads).bias_offset, qkv[i]);
+    const auto attended = make_matrix_view(ws[out], rows, a);
+    Backend::attention_forward(qkv[0], qkv[1], qkv[2], batch, heads, scale(), ws[probs], attended);
+    proj.forward(p, attended, y);
   }
 
   // dx = the input gradient; scratch: three [rows, a] buffers, a [rows, a] one, and the scores'.
@@ -68,20 +77,21 @@ struct attention {
     T* dout;
     T* dscores;
   };
-  void backward(parameter_store<Backend>& p, const workspace<Backend>& ws, const T* dy, const T* x,
-                int batch, int tokens, int e, int heads, T* dx, scratch s) const {
-    const int rows = batch * tokens, a = heads * head_dim;
-    proj.backward(p, dy, e, ws[out], a, rows, a, e, s.dout, a);
-    Backend::attention_backward(ws[q], ws[k], ws[v], ws[probs], s.dout, a, batch, tokens, heads,
-                                head_dim, scale(), s.dscores, s.dq, s.dk, s.dv);
-    const T* dqkv[3] = {s.dq, s.dk, s.dv};
-    for (int i = 0; i < 3; ++i) {
-      const auto view = part(i, heads);
-      linear_backward<Backend>(dqkv[i], a, x, e, rows, e, a,
-                               p.value(qkv_weight) + view.weight_offset, view.weight_ld,
-                               p.grad(qkv_weight) + view.weight_offset,
-                               p.grad(qkv_bias) + view.bias_offset, dx, e, i > 0);
-    }
+  void backward(parameter_store<Backend>& p, const workspace<Backend>& ws, matrix_view<const T> dy,
+                matrix_view<const T> x, int batch, int heads, matrix_view<T> dx, scratch s) const {
+    const int rows = x.rows, e = x.cols, a = heads * head_dim;
+    const auto dout = make_matrix_view(s.dout, rows, a);
+    proj.backward(p, dy, make_matrix_view(ws[out], rows, a), dout);
+    const matrix_view<T> dqkv[3] = {make_matrix_view(s.dq, rows, a),
+                                    make_matrix_view(s.dk, rows, a),
+                                    make_matrix_view(s.dv, rows, a)};
+    Backend::attention_backward(make_matrix_view(ws[q], rows, a), make_matrix_view(ws[k], rows, a),
+                                make_matrix_view(ws[v], rows, a), ws[probs], dout, batch, heads,
+                                scale(), s.dscores, dqkv[0], dqkv[1], dqkv[2]);
+    for (int i = 0; i < 3; ++i)
+      linear_backward<Backend>(dqkv[i], x, part_weight(p.value(qkv_weight), i, heads, e),
+                               part_weight(p.grad(qkv_weight), i, heads, e),
+                               p.grad(qkv_bias) + part(i, heads).bias_offset, dx, i > 0);
   }
 };
 

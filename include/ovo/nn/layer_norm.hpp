@@ -3,12 +3,14 @@
 
 #include <string>
 
+#include "ovo/backend/backend.hpp"
+#include "ovo/backend/matrix_view.hpp"
 #include "ovo/nn/parameters.hpp"
 #include "ovo/nn/workspace.hpp"
 
 namespace ovo {
 
-template <class Backend>
+template <backend Backend>
 struct layer_norm {
   using T = typename Backend::scalar;
   static constexpr double eps = 1e-6;
@@ -23,16 +25,16 @@ struct layer_norm {
         mean(ws.reserve(static_cast<std::size_t>(max_rows))),
         rstd(ws.reserve(static_cast<std::size_t>(max_rows))) {}
 
-  void forward(const parameter_store<Backend>& p, workspace<Backend>& ws, const T* x, int ldx,
-               int rows, int width, T* y, int ldy) const {
-    Backend::layer_norm_forward(x, ldx, rows, width, p.value(gamma), p.value(beta), T(eps), y, ldy,
-                                ws[mean], ws[rstd]);
+  // y = norm(x) over x.cols channels (x and y [rows, width], rows at most max_rows).
+  void forward(const parameter_store<Backend>& p, workspace<Backend>& ws, matrix_view<const T> x,
+               matrix_view<T> y) const {
+    Backend::layer_norm_forward(x, p.value(gamma), p.value(beta), T(eps), y, ws[mean], ws[rstd]);
   }
   // dx = (or += when accumulate) the input gradient; gamma and beta gradients accumulate.
-  void backward(parameter_store<Backend>& p, const workspace<Backend>& ws, const T* dy, int lddy,
-                const T* x, int ldx, int rows, int width, T* dx, int lddx, bool accumulate) const {
-    Backend::layer_norm_backward(dy, lddy, x, ldx, rows, width, p.value(gamma), ws[mean], ws[rstd],
-                                 dx, lddx, accumulate, p.grad(gamma), p.grad(beta));
+  void backward(parameter_store<Backend>& p, const workspace<Backend>& ws, matrix_view<const T> dy,
+                matrix_view<const T> x, matrix_view<T> dx, bool accumulate) const {
+    Backend::layer_norm_backward(dy, x, p.value(gamma), ws[mean], ws[rstd], dx, accumulate,
+                                 p.grad(gamma), p.grad(beta));
   }
 };
 

@@ -2,34 +2,39 @@
 #pragma once
 
 #include <string>
+#include <type_traits>
 
+#include "ovo/backend/backend.hpp"
+#include "ovo/backend/matrix_view.hpp"
 #include "ovo/nn/parameters.hpp"
 
 namespace ovo {
 
-// Y[rows x out] = X[rows x in] * W^T + b, where W is the out x in prefix of a matrix with row
-// stride ldw (the super weight's input width) and b may be null.
-template <class Backend, class T = typename Backend::scalar>
-void linear_forward(const T* x, int ldx, int rows, int in, int out, const T* w, int ldw, const T* b,
-                    T* y, int ldy) {
-  Backend::gemm(false, true, rows, out, in, T(1), x, ldx, w, ldw, T(0), y, ldy);
-  if (b) Backend::add_bias(y, rows, out, ldy, b);
+// Y [rows, out] = X [rows, in] * W^T + b (written), W [out, in] a view (the prefix of a super
+// weight), b [out] or null.
+template <backend Backend, class T = typename Backend::scalar>
+void linear_forward(matrix_view<const std::type_identity_t<T>> x,
+                    matrix_view<const std::type_identity_t<T>> w, const std::type_identity_t<T>* b,
+                    matrix_view<std::type_identity_t<T>> y) {
+  Backend::gemm(false, true, T(1), x, w, T(0), y);
+  if (b) Backend::add_bias(y, b);
 }
 
-// dW (same prefix view, row stride ldw) += dY^T X; db += column sums of dY (when db is not null);
-// dX = dY W, or dX += dY W when accumulate_dx (when dx is not null).
-template <class Backend, class T = typename Backend::scalar>
-void linear_backward(const T* dy, int lddy, const T* x, int ldx, int rows, int in, int out,
-                     const T* w, int ldw, T* dw, T* db, T* dx, int lddx, bool accumulate_dx) {
-  if (dx)
-    Backend::gemm(false, false, rows, in, out, T(1), dy, lddy, w, ldw, accumulate_dx ? T(1) : T(0),
-                  dx, lddx);
-  Backend::gemm(true, false, out, in, rows, T(1), dy, lddy, x, ldx, T(1), dw, ldw);
-  if (db) Backend::accumulate_bias_grad(dy, rows, out, lddy, db);
+// dW += dY^T X (dw: w's view of the gradient); db += column sums of dY (when db is not null);
+// dX = dY W, or dX += dY W when accumulate_dx (when dx.data is not null).
+template <backend Backend, class T = typename Backend::scalar>
+void linear_backward(matrix_view<const std::type_identity_t<T>> dy,
+                     matrix_view<const std::type_identity_t<T>> x,
+                     matrix_view<const std::type_identity_t<T>> w,
+                     matrix_view<std::type_identity_t<T>> dw, std::type_identity_t<T>* db,
+                     matrix_view<std::type_identity_t<T>> dx, bool accumulate_dx) {
+  if (dx.data) Backend::gemm(false, false, T(1), dy, w, accumulate_dx ? T(1) : T(0), dx);
+  Backend::gemm(true, false, T(1), dy, x, T(1), dw);
+  if (db) Backend::accumulate_bias_grad(dy, db);
 }
 
 // A linear layer's super-shaped weight [out_super, in_super] and bias [out_super].
-template <class Backend>
+template <backend Backend>
 struct linear {
   using T = typename Backend::scalar;
   parameter_ref weight, bias;
@@ -42,15 +47,21 @@ struct linear {
         out_super(out),
         in_super(in) {}
 
-  void forward(const parameter_store<Backend>& p, const T* x, int ldx, int rows, int in, int out,
-               T* y, int ldy) const {
-    linear_forward<Backend>(x, ldx, rows, in, out, p.value(weight), in_super, p.value(bias), y,
-                            ldy);
+  // The out x in prefix of the super weight in `values` (the store's values or gradients).
+  template <class U>
+  matrix_view<U> weight_view(U* values, int out, int in) const {
+    return make_matrix_view(values, out_super, in_super).prefix(out, in);
   }
-  void backward(parameter_store<Backend>& p, const T* dy, int lddy, const T* x, int ldx, int rows,
-                int in, int out, T* dx, int lddx) const {
-    linear_backward<Backend>(dy, lddy, x, ldx, rows, in, out, p.value(weight), in_super,
-                             p.grad(weight), p.grad(bias), dx, lddx, false);
+
+  // y [rows, out] = x [rows, in] W[:out, :in]^T + b[:out].
+  void forward(const parameter_store<Backend>& p, matrix_view<const T> x, matrix_view<T> y) const {
+    linear_forward<Backend>(x, weight_view(p.value(weight), y.cols, x.cols), p.value(bias), y);
+  }
+  // dx [rows, in] written; the weight and bias gradients accumulate.
+  void backward(parameter_store<Backend>& p, matrix_view<const T> dy, matrix_view<const T> x,
+                matrix_view<T> dx) const {
+    linear_backward<Backend>(dy, x, weight_view(p.value(weight), dy.cols, x.cols),
+                             weight_view(p.grad(weight), dy.cols, x.cols), p.grad(bias), dx, false);
   }
 };
 

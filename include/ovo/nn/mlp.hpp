@@ -3,12 +3,14 @@
 
 #include <string>
 
+#include "ovo/backend/backend.hpp"
+#include "ovo/backend/matrix_view.hpp"
 #include "ovo/nn/linear.hpp"
 #include "ovo/nn/workspace.hpp"
 
 namespace ovo {
 
-template <class Backend>
+template <backend Backend>
 struct mlp {
   using T = typename Backend::scalar;
   linear<Backend> fc1, fc2;
@@ -22,21 +24,25 @@ struct mlp {
         pre_activation(ws.reserve(static_cast<std::size_t>(max_rows) * hidden)),
         activation(ws.reserve(static_cast<std::size_t>(max_rows) * hidden)) {}
 
-  void forward(const parameter_store<Backend>& p, workspace<Backend>& ws, const T* x, int rows,
-               int e, int hidden, T* y) const {
-    fc1.forward(p, x, e, rows, e, hidden, ws[pre_activation], hidden);
+  // y [rows, e] = fc2(gelu(fc1(x))) for x [rows, e] through `hidden` active units.
+  void forward(const parameter_store<Backend>& p, workspace<Backend>& ws, matrix_view<const T> x,
+               int hidden, matrix_view<T> y) const {
+    const int rows = x.rows;
+    fc1.forward(p, x, make_matrix_view(ws[pre_activation], rows, hidden));
     Backend::gelu_forward(ws[pre_activation], ws[activation],
                           static_cast<std::size_t>(rows) * hidden);
-    fc2.forward(p, ws[activation], hidden, rows, hidden, e, y, e);
+    fc2.forward(p, make_matrix_view(ws[activation], rows, hidden), y);
   }
 
-  // dx = the input gradient; d_hidden: a [rows, hidden] scratch buffer.
-  void backward(parameter_store<Backend>& p, const workspace<Backend>& ws, const T* dy, const T* x,
-                int rows, int e, int hidden, T* dx, T* d_hidden) const {
-    fc2.backward(p, dy, e, ws[activation], hidden, rows, hidden, e, d_hidden, hidden);
+  // dx = the input gradient (written); d_hidden: a [rows, hidden] scratch buffer.
+  void backward(parameter_store<Backend>& p, const workspace<Backend>& ws, matrix_view<const T> dy,
+                matrix_view<const T> x, int hidden, matrix_view<T> dx, T* d_hidden) const {
+    const int rows = x.rows;
+    const auto d_hidden_view = make_matrix_view(d_hidden, rows, hidden);
+    fc2.backward(p, dy, make_matrix_view(ws[activation], rows, hidden), d_hidden_view);
     Backend::gelu_backward(ws[pre_activation], d_hidden, d_hidden,
                            static_cast<std::size_t>(rows) * hidden);
-    fc1.backward(p, d_hidden, hidden, x, e, rows, e, hidden, dx, e);
+    fc1.backward(p, d_hidden_view, x, dx);
   }
 };
 

@@ -3,13 +3,15 @@
 
 #include <string>
 
+#include "ovo/backend/backend.hpp"
+#include "ovo/backend/matrix_view.hpp"
 #include "ovo/nn/attention.hpp"
 #include "ovo/nn/layer_norm.hpp"
 #include "ovo/nn/mlp.hpp"
 
 namespace ovo {
 
-template <class Backend, class QkvLayout = qkv_blocked>
+template <backend Backend, class QkvLayout = qkv_blocked>
 struct vit_block {
   using T = typename Backend::scalar;
   // Declaration order fixes the parameter order: norm1, attn, norm2, mlp (as timm lists them).
@@ -45,41 +47,48 @@ struct vit_block {
   }
 
   // out = block(in), both [batch * tokens, e]; keep scales must be in place (see keep_attn).
-  void forward(const parameter_store<Backend>& p, workspace<Backend>& ws, const T* in, int batch,
-               int tokens, int e, int heads, int hidden, T* out, const scratch& s) const {
-    const int rows = batch * tokens;
-    const auto per_sample = static_cast<std::size_t>(tokens) * e;
-    const auto n = static_cast<std::size_t>(rows) * e;
-    norm1.forward(p, ws, in, e, rows, e, ws[normed1], e);
-    attn.forward(p, ws, ws[normed1], batch, tokens, e, heads, s.branch);
-    Backend::copy(in, n, ws[middle]);
-    Backend::add_scaled_residual(ws[middle], s.branch, ws[keep_attn], batch, per_sample);
-    norm2.forward(p, ws, ws[middle], e, rows, e, ws[normed2], e);
-    mlp.forward(p, ws, ws[normed2], rows, e, hidden, s.branch);
-    Backend::copy(ws[middle], n, out);
-    Backend::add_scaled_residual(out, s.branch, ws[keep_mlp], batch, per_sample);
+  void forward(const parameter_store<Backend>& p, workspace<Backend>& ws, matrix_view<const T> in,
+               int batch, int heads, int hidden, matrix_view<T> out, const scratch& s) const {
+    const auto n1 = activations(ws, normed1, in), mid = activations(ws, middle, in),
+               n2 = activations(ws, normed2, in);
+    const auto branch = make_matrix_view(s.branch, in.rows, in.cols);
+    norm1.forward(p, ws, in, n1);
+    attn.forward(p, ws, n1, batch, heads, branch);
+    Backend::copy(in, mid);
+    Backend::add_scaled_residual(mid, branch, ws[keep_attn], batch);
+    norm2.forward(p, ws, mid, n2);
+    mlp.forward(p, ws, n2, hidden, branch);
+    Backend::copy(mid, out);
+    Backend::add_scaled_residual(out, branch, ws[keep_mlp], batch);
   }
 
   // grad holds d(loss)/d(out) on entry and d(loss)/d(in) on return; parameter gradients accumulate.
-  void backward(parameter_store<Backend>& p, const workspace<Backend>& ws, const T* in, T* grad,
-                int batch, int tokens, int e, int heads, int hidden, bool drop_path_active,
+  void backward(parameter_store<Backend>& p, const workspace<Backend>& ws, matrix_view<const T> in,
+                matrix_view<T> grad, int batch, int heads, int hidden, bool drop_path_active,
                 const scratch& s) const {
-    const int rows = batch * tokens;
-    const auto per_sample = static_cast<std::size_t>(tokens) * e;
-    const T* d_branch = grad;
+    const auto branch = make_matrix_view(s.branch, in.rows, in.cols);
+    const auto d_normed = make_matrix_view(s.d_normed, in.rows, in.cols);
+    matrix_view<const T> d_branch = grad;
     if (drop_path_active) {
-      Backend::scale_per_sample(grad, ws[keep_mlp], batch, per_sample, s.branch);
-      d_branch = s.branch;
+      Backend::scale_per_sample(grad, ws[keep_mlp], batch, branch);
+      d_branch = branch;
     }
-    mlp.backward(p, ws, d_branch, ws[normed2], rows, e, hidden, s.d_normed, s.d_hidden);
-    norm2.backward(p, ws, s.d_normed, e, ws[middle], e, rows, e, grad, e, true);
+    mlp.backward(p, ws, d_branch, activations(ws, normed2, in), hidden, d_normed, s.d_hidden);
+    norm2.backward(p, ws, d_normed, activations(ws, middle, in), grad, true);
     d_branch = grad;
     if (drop_path_active) {
-      Backend::scale_per_sample(grad, ws[keep_attn], batch, per_sample, s.branch);
-      d_branch = s.branch;
+      Backend::scale_per_sample(grad, ws[keep_attn], batch, branch);
+      d_branch = branch;
     }
-    attn.backward(p, ws, d_branch, ws[normed1], batch, tokens, e, heads, s.d_normed, s.attn);
-    norm1.backward(p, ws, s.d_normed, e, in, e, rows, e, grad, e, true);
+    attn.backward(p, ws, d_branch, activations(ws, normed1, in), batch, heads, d_normed, s.attn);
+    norm1.backward(p, ws, d_normed, in, grad, true);
+  }
+
+ private:
+  // The activations kept in `slot`, shaped as the block's input.
+  template <class Workspace>
+  static auto activations(Workspace& ws, workspace_slot slot, matrix_view<const T> in) {
+    return make_matrix_view(ws[slot], in.rows, in.cols);
   }
 };
 

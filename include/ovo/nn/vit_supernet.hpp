@@ -92,25 +92,25 @@ class vit_supernet {
     shape_.check_fits(a);
     arch_ = a;
     batch_ = images.batch;
-    const int b = batch_, n = shape_.tokens(), e = a.embed, patches = shape_.patches();
+    const int b = batch_, e = a.embed;
     Backend::image_to_patches(images.data, b, shape_.channels, shape_.image_size, shape_.patch_size,
-                              ws_[patches_]);
-    linear_forward<Backend>(ws_[patches_], shape_.patch_dim(), b * patches, shape_.patch_dim(), e,
-                            params_.value(patch_weight_), shape_.patch_dim(),
-                            params_.value(patch_bias_), ws_[patch_out_], e);
-    Backend::assemble_tokens(ws_[patch_out_], e, params_.value(cls_token_),
-                             params_.value(pos_embed_), shape_.embed, b, n, e, ws_[stream_[0]]);
+                              patch_rows());
+    linear_forward<Backend>(patch_rows(), patch_weight(params_.value(patch_weight_)),
+                            params_.value(patch_bias_), patch_embeddings());
+    Backend::assemble_tokens(patch_embeddings(), params_.value(cls_token_),
+                             position_embedding(params_.value(pos_embed_)), b, stream(0));
     drop_path_active_ = drop_path_rng != nullptr && drop_path_rate > 0.0;
     const auto s = block_scratch();
     for (int i = 0; i < a.depth; ++i) {
       const auto l = static_cast<std::size_t>(i);
       draw_keep_scales(blocks_[l], i, b, drop_path_rng);
-      blocks_[l].forward(params_, ws_, ws_[stream_[l]], b, n, e, a.heads[l], a.mlp_hidden(i),
-                         ws_[stream_[l + 1]], s);
+      blocks_[l].forward(params_, ws_, stream(l), b, a.heads[l], a.mlp_hidden(i), stream(l + 1), s);
     }
     // Only the class token reaches the head: the final norm runs on those rows alone.
-    norm_.forward(params_, ws_, ws_[stream_[final_stream()]], n * e, b, e, ws_[cls_normed_], e);
-    head_.forward(params_, ws_[cls_normed_], e, b, e, shape_.classes, ws_[logits_], shape_.classes);
+    norm_.forward(params_, ws_, class_token_rows(ws_[stream_[final_stream()]]),
+                  make_matrix_view(ws_[cls_normed_], b, e));
+    head_.forward(params_, make_matrix_view(ws_[cls_normed_], b, e),
+                  make_matrix_view(ws_[logits_], b, shape_.classes));
     return ws_[logits_];
   }
 
@@ -119,25 +119,26 @@ class vit_supernet {
   void backward(const T* dlogits) {
     if (batch_ == 0) throw std::logic_error("vit_supernet::backward before forward");
     const arch& a = arch_;
-    const int b = batch_, n = shape_.tokens(), e = a.embed, patches = shape_.patches();
-    T* grad = ws_[grad_];
-    Backend::fill(grad, static_cast<std::size_t>(b) * n * e, T(0));
-    head_.backward(params_, dlogits, shape_.classes, ws_[cls_normed_], e, b, e, shape_.classes,
-                   ws_[d_normed_], e);
-    norm_.backward(params_, ws_, ws_[d_normed_], e, ws_[stream_[final_stream()]], n * e, b, e, grad,
-                   n * e, false);
+    const int b = batch_, n = shape_.tokens(), e = a.embed;
+    const auto grad = make_matrix_view(ws_[grad_], b * n, e);
+    const auto d_normed = make_matrix_view(ws_[d_normed_], b, e);
+    Backend::fill(grad.data, static_cast<std::size_t>(b) * n * e, T(0));
+    head_.backward(params_, make_matrix_view(dlogits, b, shape_.classes),
+                   make_matrix_view(ws_[cls_normed_], b, e), d_normed);
+    norm_.backward(params_, ws_, d_normed, class_token_rows(ws_[stream_[final_stream()]]),
+                   class_token_rows(grad.data), false);
     const auto s = block_scratch();
     for (int i = a.depth - 1; i >= 0; --i) {
       const auto l = static_cast<std::size_t>(i);
-      blocks_[l].backward(params_, ws_, ws_[stream_[l]], grad, b, n, e, a.heads[l], a.mlp_hidden(i),
+      blocks_[l].backward(params_, ws_, stream(l), grad, b, a.heads[l], a.mlp_hidden(i),
                           drop_path_active_, s);
     }
-    Backend::assemble_tokens_backward(grad, b, n, e, ws_[patch_out_], e, params_.grad(cls_token_),
-                                      params_.grad(pos_embed_), shape_.embed);
-    linear_backward<Backend>(ws_[patch_out_], e, ws_[patches_], shape_.patch_dim(), b * patches,
-                             shape_.patch_dim(), e, params_.value(patch_weight_),
-                             shape_.patch_dim(), params_.grad(patch_weight_),
-                             params_.grad(patch_bias_), static_cast<T*>(nullptr), 0, false);
+    Backend::assemble_tokens_backward(grad, b, patch_embeddings(), params_.grad(cls_token_),
+                                      position_embedding(params_.grad(pos_embed_)));
+    linear_backward<Backend>(patch_embeddings(), patch_rows(),
+                             patch_weight(params_.value(patch_weight_)),
+                             patch_weight(params_.grad(patch_weight_)), params_.grad(patch_bias_),
+                             matrix_view<T>{}, false);
   }
 
   // The tensors of `a` as a standalone model (timm names; q, k, v stacked in blocks).
@@ -259,6 +260,34 @@ class vit_supernet {
   }
 
   int final_stream() const { return arch_.depth; }
+
+  // The last forward's activations: the patch rows [batch * patches, patch_dim], their
+  // embeddings [batch * patches, e] and token stream l [batch * tokens, e].
+  matrix_view<T> patch_rows() {
+    return make_matrix_view(ws_[patches_], batch_ * shape_.patches(), shape_.patch_dim());
+  }
+  matrix_view<T> patch_embeddings() {
+    return make_matrix_view(ws_[patch_out_], batch_ * shape_.patches(), arch_.embed);
+  }
+  matrix_view<T> stream(std::size_t l) {
+    return make_matrix_view(ws_[stream_[l]], batch_ * shape_.tokens(), arch_.embed);
+  }
+  // The class-token rows [batch, e] of a token-stream buffer (row stride tokens * e).
+  matrix_view<T> class_token_rows(T* stream_values) const {
+    return make_matrix_view(stream_values, batch_, arch_.embed, shape_.tokens() * arch_.embed);
+  }
+  // The arch's prefixes, in `values` (the parameters' values or gradients), of the patch
+  // projection [E, patch_dim] and the position embedding [tokens, E].
+  template <class U>
+  matrix_view<U> patch_weight(U* values) const {
+    return make_matrix_view(values, shape_.embed, shape_.patch_dim())
+        .prefix(arch_.embed, shape_.patch_dim());
+  }
+  template <class U>
+  matrix_view<U> position_embedding(U* values) const {
+    return make_matrix_view(values, shape_.tokens(), shape_.embed)
+        .prefix(shape_.tokens(), arch_.embed);
+  }
 
   typename block_type::scratch block_scratch() {
     return {ws_[branch_],

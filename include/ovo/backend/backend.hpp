@@ -1,0 +1,135 @@
+// The back-end contract: what a back end provides to the layers, losses and optimiser.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <span>
+
+#include "ovo/backend/matrix_view.hpp"
+
+namespace ovo {
+
+// A back end is a type of static functions on "back-end memory" (host memory for the CPU, device
+// memory for a GPU) plus the types below. Matrices are row-major matrix_views: rows x cols, row r
+// at data + r * ld, so a prefix slice of a super-shaped tensor is its pointer and ld, never a
+// copy; different operands may have different lds. Scalars T = B::scalar.
+//
+// Results: every op either *writes* an output (its previous values are not read) or *accumulates*
+// into it (+=), as said per op below. Parameter gradients (dw, db, dgamma, dbeta, dcls, dpos)
+// always accumulate, so that several backward passes of one step add up; activation gradients
+// (dx, dq, dk, dv, ...) are written unless an op takes an `accumulate` flag.
+//
+// Synchronisation: ops are issued in program order on the calling thread's current context (for a
+// GPU, its stream) and may return before they have run. The ops that hand values to the host
+// wait for everything issued before them: copy_to_host and copy_from_host (the host span may be
+// reused on return), soft_cross_entropy and sum_of_squares (they return a double). No other op
+// waits, so the host must not read back-end memory except through these.
+//
+// State: ops are static functions. What a back end needs besides memory (a GPU's stream and BLAS
+// handle) is its `context`; each thread has a current one, `B::current_context()`, which the ops
+// use. The CPU's is empty.
+//
+// The ops, by family (shapes in rows x cols; [n] a contiguous vector):
+//  memory
+//   copy_from_host(span<const T> host, T* dst)           dst[:host.size()] written; synchronises
+//   copy_to_host(const T* src, span<T> host)             host written; synchronises
+//   fill(T* p, size_t n, T value)                        p[:n] written
+//   copy(const T* src, size_t n, T* dst)                 dst[:n] written
+//   copy(view<const T> src, view<T> dst)                 dst written, same shape as src
+//  products
+//   gemm(bool ta, bool tb, T alpha, A, B, T beta, C)     C = alpha op(A) op(B) + beta C: op(A)
+//                                                        C.rows x k, op(B) k x C.cols; beta 0
+//                                                        writes C, beta 1 accumulates
+//   add_bias(view<T> y, const T* bias)                   y[r, :] += bias[:y.cols]
+//   accumulate_bias_grad(view<const T> dy, T* db)        db[:dy.cols] += column sums (accumulates)
+//  normalisation
+//   layer_norm_forward(x, gamma, beta, eps, y, mean, rstd)
+//                                                        y [rows, cols] written; mean, rstd
+//                                                        [rows] written; gamma, beta [cols]
+//   layer_norm_backward(dy, x, gamma, mean, rstd, dx, accumulate, dgamma, dbeta)
+//                                                        dx written (+= when accumulate); dgamma,
+//                                                        dbeta [cols] accumulate
+//  activation
+//   gelu_forward(const T* x, T* y, size_t n)             y[:n] written (exact GELU, erf)
+//   gelu_backward(const T* x, const T* dy, T* dx, size_t n)
+//                                                        dx[:n] = dy * gelu'(x) written; dx may
+//                                                        be dy
+//  attention
+//   attention_forward(q, k, v, batch, heads, scale, T* probs, out)
+//                                                        q, k, v, out [batch * tokens,
+//                                                        heads * head_dim]; probs [batch * heads,
+//                                                        tokens, tokens] and out written
+//   attention_backward(q, k, v, probs, dout, batch, heads, scale, T* scratch, dq, dk, dv)
+//                                                        dq, dk, dv written; scratch as probs
+//  tokens
+//   image_to_patches(images, batch, channels, image_size, patch_size, view<T> patches)
+//                                                        NCHW images to [batch * P, C * s * s]
+//                                                        patch rows, written
+//   assemble_tokens(patch_out, cls, pos, batch, x)       x [batch * N, e] written: class token
+//                                                        then patch rows, plus pos [N, e]
+//   assemble_tokens_backward(dx, batch, d_patch_out, dcls, dpos)
+//                                                        d_patch_out written; dcls [e], dpos
+//                                                        [N, e] accumulate
+//  residuals
+//   add_scaled_residual(view<T> x, view<const T> y, const T* keep, batch)
+//                                                        x += keep[b] * y per sample (accumulates)
+//   scale_per_sample(view<const T> dx, const T* keep, batch, view<T> dy)
+//                                                        dy = keep[b] * dx per sample, written
+//  losses
+//   soft_cross_entropy(logits, target, temperature, weight, dlogits, accumulate) -> double
+//                                                        the mean loss (synchronises); dlogits
+//                                                        written (+= when accumulate) unless
+//                                                        its data is null
+//   softmax(logits, temperature, probs)                  probs written
+//  optimiser and reductions (flat buffers of n values)
+//   sum_of_squares(const T* x, size_t n) -> double       synchronises
+//   scale(T* x, size_t n, T factor)                      x *= factor
+//   adamw_update(param, grad, exp_avg, exp_avg_sq, n, lr, beta1, beta2, eps, weight_decay, step)
+//                                                        param, exp_avg, exp_avg_sq updated
+template <class B>
+concept backend = requires(std::span<const typename B::scalar> host_in,
+                           std::span<typename B::scalar> host_out, typename B::scalar* p,
+                           const typename B::scalar* cp, std::size_t n, typename B::scalar s,
+                           matrix_view<typename B::scalar> m,
+                           matrix_view<const typename B::scalar> cm, bool flag, int i, double d,
+                           long step) {
+  typename B::scalar;
+  typename B::template buffer<typename B::scalar>;
+  typename B::context;
+  { B::current_context() } -> std::same_as<typename B::context&>;
+  // memory
+  { B::copy_from_host(host_in, p) } -> std::same_as<void>;
+  { B::copy_to_host(cp, host_out) } -> std::same_as<void>;
+  { B::fill(p, n, s) } -> std::same_as<void>;
+  { B::copy(cp, n, p) } -> std::same_as<void>;
+  { B::copy(cm, m) } -> std::same_as<void>;
+  // products
+  { B::gemm(flag, flag, s, cm, cm, s, m) } -> std::same_as<void>;
+  { B::add_bias(m, cp) } -> std::same_as<void>;
+  { B::accumulate_bias_grad(cm, p) } -> std::same_as<void>;
+  // normalisation
+  { B::layer_norm_forward(cm, cp, cp, s, m, p, p) } -> std::same_as<void>;
+  { B::layer_norm_backward(cm, cm, cp, cp, cp, m, flag, p, p) } -> std::same_as<void>;
+  // activation
+  { B::gelu_forward(cp, p, n) } -> std::same_as<void>;
+  { B::gelu_backward(cp, cp, p, n) } -> std::same_as<void>;
+  // attention
+  { B::attention_forward(cm, cm, cm, i, i, s, p, m) } -> std::same_as<void>;
+  { B::attention_backward(cm, cm, cm, cp, cm, i, i, s, p, m, m, m) } -> std::same_as<void>;
+  // tokens
+  { B::image_to_patches(cp, i, i, i, i, m) } -> std::same_as<void>;
+  { B::assemble_tokens(cm, cp, cm, i, m) } -> std::same_as<void>;
+  { B::assemble_tokens_backward(cm, i, m, p, m) } -> std::same_as<void>;
+  // residuals
+  { B::add_scaled_residual(m, cm, cp, i) } -> std::same_as<void>;
+  { B::scale_per_sample(cm, cp, i, m) } -> std::same_as<void>;
+  // losses
+  { B::soft_cross_entropy(cm, cm, s, s, m, flag) } -> std::same_as<double>;
+  { B::softmax(cm, s, m) } -> std::same_as<void>;
+  // optimiser and reductions
+  { B::sum_of_squares(cp, n) } -> std::same_as<double>;
+  { B::scale(p, n, s) } -> std::same_as<void>;
+  { B::adamw_update(p, cp, p, p, n, d, d, d, d, d, step) } -> std::same_as<void>;
+};
+
+}  // namespace ovo

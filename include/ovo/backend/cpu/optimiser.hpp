@@ -1,0 +1,45 @@
+// The CPU back end's optimiser ops and reductions over flat parameter buffers.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+
+namespace ovo {
+
+template <class T>
+struct cpu_optimiser {
+  // sum_i x[i]^2 in double, returned to the host.
+  static double sum_of_squares(const T* x, std::size_t n) {
+    double total = 0;
+#pragma omp parallel for reduction(+ : total) schedule(static)
+    for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i)
+      total += static_cast<double>(x[i]) * static_cast<double>(x[i]);
+    return total;
+  }
+
+  // x[i] *= factor.
+  static void scale(T* x, std::size_t n, T factor) {
+#pragma omp parallel for schedule(static)
+    for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i) x[i] *= factor;
+  }
+
+  // One AdamW update (torch.optim.AdamW) of n values: decay, moments, bias-corrected step.
+  static void adamw_update(T* param, const T* grad, T* exp_avg, T* exp_avg_sq, std::size_t n,
+                           double lr, double beta1, double beta2, double eps, double weight_decay,
+                           long step) {
+    const double bias1 = 1.0 - std::pow(beta1, static_cast<double>(step));
+    const double bias2_sqrt = std::sqrt(1.0 - std::pow(beta2, static_cast<double>(step)));
+    const T decay = T(1.0 - lr * weight_decay), step_size = T(lr / bias1);
+    const T b1 = T(beta1), b2 = T(beta2), inv_bias2_sqrt = T(1.0 / bias2_sqrt), e = T(eps);
+#pragma omp parallel for schedule(static)
+    for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i) {
+      const T g = grad[i];
+      param[i] *= decay;
+      exp_avg[i] = b1 * exp_avg[i] + (T(1) - b1) * g;
+      exp_avg_sq[i] = b2 * exp_avg_sq[i] + (T(1) - b2) * g * g;
+      param[i] -= step_size * exp_avg[i] / (std::sqrt(exp_avg_sq[i]) * inv_bias2_sqrt + e);
+    }
+  }
+};
+
+}  // namespace ovo
