@@ -14,6 +14,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include <ovo/data/gzip.hpp>
 #include <ovo/data/holdout.hpp>
 #include <ovo/data/idx.hpp>
 #include <ovo/data/loader.hpp>
@@ -130,29 +131,28 @@ class supernet {
       throw std::invalid_argument("mlp: expected 1..max_batch images of 28x28");
     check_fits(a);
     arch_ = a, batch_ = images.batch, input_ = images.data;
-    const T* x = input_;
-    int in = inputs;
     for (std::size_t i = 0; i < a.widths.size(); ++i) {
-      const int w = a.widths[i];
-      layers_[i].forward(params_, x, in, batch_, in, w, ws_[pre_[i]], w);
-      Backend::gelu_forward(ws_[pre_[i]], ws_[act_[i]], static_cast<std::size_t>(batch_) * w);
-      x = ws_[act_[i]], in = w;
+      layers_[i].forward(params_, layer_input(i), pre(i));
+      Backend::gelu_forward(pre(i).data, act(i).data,
+                            static_cast<std::size_t>(batch_) * a.widths[i]);
     }
-    head_.forward(params_, x, in, batch_, in, num_classes, ws_[logits_], num_classes);
+    head_.forward(params_, act(a.widths.size() - 1), view(logits_, num_classes));
     return ws_[logits_];
   }
 
+  // Layer i's gradients accumulate; the activation gradients alternate between two buffers.
   void backward(const T* dlogits) {
     const std::size_t depth = arch_.widths.size();
-    T *dy = ws_[grad_a_], *dx = ws_[grad_b_];
-    head_.backward(params_, dlogits, num_classes, ws_[act_[depth - 1]], arch_.widths.back(), batch_,
-                   arch_.widths.back(), num_classes, dy, arch_.widths.back());
+    ovo::matrix_view<T> dy = view(grad_a_, arch_.widths.back());
+    head_.backward(params_, ovo::make_matrix_view(dlogits, batch_, num_classes), act(depth - 1),
+                   dy);
     for (std::size_t i = depth; i-- > 0;) {
-      const int w = arch_.widths[i], in = i == 0 ? inputs : arch_.widths[i - 1];
-      Backend::gelu_backward(ws_[pre_[i]], dy, dy, static_cast<std::size_t>(batch_) * w);
-      const T* x = i == 0 ? input_ : ws_[act_[i - 1]];
-      layers_[i].backward(params_, dy, w, x, in, batch_, in, w, i == 0 ? nullptr : dx, in);
-      std::swap(dy, dx);
+      Backend::gelu_backward(pre(i).data, dy.data, dy.data,
+                             static_cast<std::size_t>(dy.rows) * dy.cols);
+      const auto other = dy.data == ws_[grad_a_] ? grad_b_ : grad_a_;
+      const auto dx = i == 0 ? ovo::matrix_view<T>{} : view(other, arch_.widths[i - 1]);
+      layers_[i].backward(params_, dy, layer_input(i), dx);
+      dy = dx;
     }
   }
 
@@ -203,6 +203,15 @@ class supernet {
 
  private:
   std::size_t rows() const { return static_cast<std::size_t>(max_batch_); }
+  // [batch, cols] of a workspace slot.
+  ovo::matrix_view<T> view(ovo::workspace_slot slot, int cols) {
+    return ovo::make_matrix_view(ws_[slot], batch_, cols);
+  }
+  ovo::matrix_view<T> pre(std::size_t i) { return view(pre_[i], arch_.widths[i]); }
+  ovo::matrix_view<T> act(std::size_t i) { return view(act_[i], arch_.widths[i]); }
+  ovo::matrix_view<const T> layer_input(std::size_t i) {
+    return i == 0 ? ovo::make_matrix_view(input_, batch_, inputs) : act(i - 1);
+  }
   void check_fits(const arch& a) const {
     if (a.widths.empty() || a.widths.size() > widths_.size())
       throw std::invalid_argument(fmt::format("mlp: {} does not fit {}", to_string(a), widths_));
