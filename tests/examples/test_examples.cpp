@@ -427,3 +427,35 @@ TEST_CASE("examples: a supernet the library does not ship trains, resumes, searc
     CHECK(subnet.contains("head.weight"));
   }
 }
+
+TEST_CASE("examples: docs/tutorial.md's program is examples/tutorial/main.cpp, and it runs") {
+  const auto text = [](const fs::path& path) {
+    const auto bytes = ovo::io::read_file_bytes(path);
+    return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  };
+  const std::string page = text(fs::path(OVO_SOURCE_DIR) / "docs" / "tutorial.md");
+  const auto begin = page.find("```cpp\n");
+  REQUIRE(begin != std::string::npos);
+  const auto end = page.find("```\n", begin + 7);
+  REQUIRE(end != std::string::npos);
+  CHECK(page.substr(begin + 7, end - begin - 7) ==
+        text(fs::path(OVO_SOURCE_DIR) / "examples" / "tutorial" / "main.cpp"));
+
+  const ovo::test::temp_dir dir("example_tutorial");
+  const auto data = dir / "fashion-mnist";
+  fs::create_directories(data);
+  ovo::test::write_idx(data / "train-images-idx3-ubyte", data / "train-labels-idx1-ubyte",
+                       ovo::test::random_image_set(1020, 28, 28, 1, 10, 5), false);
+  ovo::test::write_idx(data / "t10k-images-idx3-ubyte", data / "t10k-labels-idx1-ubyte",
+                       ovo::test::random_image_set(20, 28, 28, 1, 10, 6), false);
+  // It writes subnet.safetensors into its working directory.
+  const auto run = run_command({"sh", "-c",
+                                "cd '" + dir.path().string() + "' && exec '" +
+                                    OVO_EXAMPLE_TUTORIAL + "' fashion-mnist 4 1"});
+  CAPTURE(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.output.find("step 4/4 loss") != std::string::npos);
+  CHECK(run.output.find("params, test top-1") != std::string::npos);
+  CHECK(ovo::io::safetensors::load(dir / "subnet.safetensors").metadata.at("format") ==
+        "ovo.subnet.v1");
+}
