@@ -445,7 +445,7 @@ TEST_CASE("examples: docs/tutorial.md's program is examples/tutorial/main.cpp, a
   const auto data = dir / "fashion-mnist";
   fs::create_directories(data);
   ovo::test::write_idx(data / "train-images-idx3-ubyte", data / "train-labels-idx1-ubyte",
-                       ovo::test::random_image_set(1020, 28, 28, 1, 10, 5), false);
+                       ovo::test::random_image_set(1700, 28, 28, 1, 10, 5), false);
   ovo::test::write_idx(data / "t10k-images-idx3-ubyte", data / "t10k-labels-idx1-ubyte",
                        ovo::test::random_image_set(20, 28, 28, 1, 10, 6), false);
   // It writes subnet.safetensors into its working directory.

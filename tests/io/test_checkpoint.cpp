@@ -238,3 +238,74 @@ TEST_CASE("a NaN loss stops the step with a message and leaves the weights as th
       doctest::Contains("training diverged: cross-entropy loss is nan at optimizer step 1"));
   CHECK(a.weights() == before);
 }
+
+namespace {
+
+// A supernet with non-trainable buffers (as batch norm's running statistics): the ViT with two.
+class net_with_buffers : public net_type {
+ public:
+  net_with_buffers(ovo::vit_shape shape, int max_batch) : net_type(std::move(shape), max_batch) {
+    mean_ = stats_.add("stats.running_mean", {3}, false, ovo::parameter_init::zeros);
+    stats_.add("stats.running_var", {3}, false, ovo::parameter_init::ones);
+    stats_.allocate();
+  }
+  ovo::parameter_store<backend>& buffers() { return stats_; }
+  const ovo::parameter_store<backend>& buffers() const { return stats_; }
+  std::vector<ovo::subnet_tensor> subnet_tensors(const ovo::arch& a) const {
+    auto out = net_type::subnet_tensors(a);
+    out.push_back({"stats.running_mean", {3}, mean_, {{0, 0, 1, 3}}, true});
+    return out;
+  }
+  static std::pair<net_with_buffers, ovo::arch> standalone(const ovo::text_fields& fields,
+                                                           const ovo::tensor_shapes& stored,
+                                                           int max_batch) {
+    auto [net, a] = net_type::standalone(fields, stored, max_batch);
+    return {net_with_buffers(net.shape(), max_batch), a};
+  }
+
+ private:
+  ovo::parameter_store<backend> stats_;
+  ovo::parameter_ref mean_;
+};
+static_assert(ovo::supernet<net_with_buffers>);
+
+}  // namespace
+
+TEST_CASE("buffers: saved and restored by checkpoints, exported, and never seen by the optimiser") {
+  const ovo::test::temp_dir dir("checkpoint_buffers");
+  net_with_buffers a(space::shape(), 2), b(space::shape(), 2);
+  ovo::rng_engine init(3);
+  a.initialize(init);
+  const std::vector<float> stats{0.5f, -1.0f, 2.0f, 1.5f, 0.25f, 4.0f};
+  std::copy(stats.begin(), stats.end(), a.buffers().values());
+  ovo::adamw<backend> optimizer(a.parameters(), {});
+  a.parameters().zero_grad();
+  optimizer.step(1e-3);  // the buffers are not the optimiser's: they stay as they were
+  CHECK(std::equal(stats.begin(), stats.end(), a.buffers().values()));
+
+  const auto path = dir / "supernet.safetensors";
+  ovo::io::save_checkpoint(path, a, optimizer);
+  const auto file = ovo::io::safetensors::load(path);
+  CHECK(file.contains("stats.running_var"));
+  CHECK_FALSE(file.contains("optimizer.exp_avg.stats.running_var"));
+  ovo::io::load_checkpoint(path, b);
+  CHECK(std::equal(stats.begin(), stats.end(), b.buffers().values()));
+
+  // A checkpoint without a buffer the network holds is refused, and changes nothing.
+  ovo::io::safetensors edited;
+  edited.metadata = file.metadata;
+  for (const auto& name : file.names())
+    if (name != "stats.running_mean") edited.add(name, file.at(name));
+  const auto bad = dir / "bad.safetensors";
+  edited.save(bad);
+  net_with_buffers fresh(space::shape(), 2);
+  CHECK_THROWS_WITH(ovo::io::load_checkpoint(bad, fresh),
+                    doctest::Contains("tensor 'stats.running_mean' is missing"));
+  CHECK(fresh.buffers().values()[0] == 0.0f);
+
+  // An exported subnet carries the buffer tensors it names, and loads them back.
+  const auto subnet = dir / "subnet.safetensors";
+  ovo::io::export_subnet(subnet, a, space::smallest());
+  const auto loaded = ovo::io::load_subnet<net_with_buffers>(subnet, 1);
+  CHECK(std::equal(stats.begin(), stats.begin() + 3, loaded.network.buffers().values()));
+}
