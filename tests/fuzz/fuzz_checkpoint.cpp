@@ -11,6 +11,7 @@
 
 #include <ovo/backend/cpu.hpp>
 #include <ovo/io/checkpoint.hpp>
+#include <ovo/nn/vit_supernet.hpp>
 
 #include "fuzz_support.hpp"
 #include "small_trainer.hpp"

@@ -8,6 +8,7 @@
 
 #include <ovo/backend/cpu.hpp>
 #include <ovo/io/subnet_export.hpp>
+#include <ovo/nn/vit_supernet.hpp>
 
 #include "fuzz_support.hpp"
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include <ovo/backend/cpu.hpp>
+#include <ovo/nn/vit_supernet.hpp>
 #include <ovo/train/supernet_trainer.hpp>
 
 #include "fuzz_support.hpp"

@@ -17,6 +17,7 @@
 #include <ovo/data/idx.hpp>
 #include <ovo/io/checkpoint.hpp>
 #include <ovo/io/subnet_export.hpp>
+#include <ovo/nn/vit_supernet.hpp>
 #include <ovo/space/presets.hpp>
 
 #include "../data/image_file_writers.hpp"
