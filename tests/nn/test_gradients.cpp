@@ -2,41 +2,20 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <functional>
 #include <set>
 #include <vector>
 
 #include <ovo/ovo.hpp>
 
 #include "../support.hpp"
+#include "finite_differences.hpp"
 
 namespace {
 
 using backend = ovo::cpu<double>;
+using ovo::test::check_against_finite_differences;
+using ovo::test::dot;
 using ovo::test::random_vector;
-
-// Central differences of loss() with respect to each of n values at x, against analytic[i].
-void check_against_finite_differences(double* x, std::size_t n, const double* analytic,
-                                      const std::function<double()>& loss, const char* what) {
-  constexpr double h = 1e-6;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double saved = x[i];
-    x[i] = saved + h;
-    const double up = loss();
-    x[i] = saved - h;
-    const double down = loss();
-    x[i] = saved;
-    const double numeric = (up - down) / (2 * h);
-    INFO(what << "[" << i << "]");
-    CHECK(analytic[i] == doctest::Approx(numeric).epsilon(1e-6).scale(1.0));
-  }
-}
-
-double dot(const double* a, const double* b, std::size_t n) {
-  double s = 0;
-  for (std::size_t i = 0; i < n; ++i) s += a[i] * b[i];
-  return s;
-}
 
 }  // namespace
 

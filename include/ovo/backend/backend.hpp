@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <span>
 
+#include "ovo/backend/conv_geometry.hpp"
 #include "ovo/backend/matrix_view.hpp"
 
 namespace ovo {
@@ -54,6 +55,32 @@ namespace ovo {
 //   gelu_backward(const T* x, const T* dy, T* dx, size_t n)
 //                                                        dx[:n] = dy * gelu'(x) written; dx may
 //                                                        be dy
+//   relu_forward, silu_forward (x, y, n)                 as gelu_forward: max(x, 0), x sigmoid(x)
+//   relu_backward, silu_backward (x, dy, dx, n)          as gelu_backward
+//  convolution (images channels-last: [batch * height * width, channels], conv_geometry g)
+//   im2col(view<const T> x, g, view<T> columns)          columns [g.out_rows(), C * k * k] written:
+//                                                        column c * k * k + ky * k + kx (PyTorch's
+//                                                        weight order) holds the tap's pixel, 0 in
+//                                                        the padding; x [g.in_rows(), C]
+//   col2im(view<const T> columns, g, view<T> dx)         the adjoint of im2col: dx written
+//   depthwise_conv_forward(x, w, g, y)                   w [C, k * k]; y [g.out_rows(), C] written
+//   depthwise_conv_backward(dy, x, w, g, dx, dw)         dx written; dw [C, k * k] accumulates
+//  batch normalisation (per column over all rows)
+//   batch_norm_training_forward(x, gamma, beta, eps, momentum, y, mean, rstd, running_mean,
+//                               running_var)             y written; batch mean, rstd [cols]
+//                               written;
+//                                                        running mean, var [cols] updated (unbiased
+//                                                        var, PyTorch's momentum rule)
+//   batch_norm_inference_forward(x, gamma, beta, running_mean, running_var, eps, y)
+//                                                        y written
+//   batch_norm_training_backward(dy, x, gamma, mean, rstd, dx, dgamma, dbeta)
+//   batch_norm_inference_backward(dy, x, gamma, running_mean, running_var, eps, dx, dgamma, dbeta)
+//                                                        dx written; dgamma, dbeta accumulate
+//  pooling
+//   global_average_pool(view<const T> x, batch, view<T> y)
+//                                                        y [batch, C] = per-image means, written
+//   global_average_pool_backward(view<const T> dy, batch, view<T> dx)
+//                                                        dx [batch * pixels, C] written
 //  attention
 //   attention_forward(q, k, v, batch, heads, scale, T* probs, out)
 //                                                        q, k, v, out [batch * tokens,
@@ -92,7 +119,7 @@ concept backend = requires(std::span<const typename B::scalar> host_in,
                            const typename B::scalar* cp, std::size_t n, typename B::scalar s,
                            matrix_view<typename B::scalar> m,
                            matrix_view<const typename B::scalar> cm, bool flag, int i, double d,
-                           long step) {
+                           long step, const conv_geometry& g) {
   typename B::scalar;
   typename B::template buffer<typename B::scalar>;
   typename B::context;
@@ -113,6 +140,23 @@ concept backend = requires(std::span<const typename B::scalar> host_in,
   // activation
   { B::gelu_forward(cp, p, n) } -> std::same_as<void>;
   { B::gelu_backward(cp, cp, p, n) } -> std::same_as<void>;
+  { B::relu_forward(cp, p, n) } -> std::same_as<void>;
+  { B::relu_backward(cp, cp, p, n) } -> std::same_as<void>;
+  { B::silu_forward(cp, p, n) } -> std::same_as<void>;
+  { B::silu_backward(cp, cp, p, n) } -> std::same_as<void>;
+  // convolution
+  { B::im2col(cm, g, m) } -> std::same_as<void>;
+  { B::col2im(cm, g, m) } -> std::same_as<void>;
+  { B::depthwise_conv_forward(cm, cm, g, m) } -> std::same_as<void>;
+  { B::depthwise_conv_backward(cm, cm, cm, g, m, m) } -> std::same_as<void>;
+  // batch normalisation
+  { B::batch_norm_training_forward(cm, cp, cp, s, s, m, p, p, p, p) } -> std::same_as<void>;
+  { B::batch_norm_inference_forward(cm, cp, cp, cp, cp, s, m) } -> std::same_as<void>;
+  { B::batch_norm_training_backward(cm, cm, cp, cp, cp, m, p, p) } -> std::same_as<void>;
+  { B::batch_norm_inference_backward(cm, cm, cp, cp, cp, s, m, p, p) } -> std::same_as<void>;
+  // pooling
+  { B::global_average_pool(cm, i, m) } -> std::same_as<void>;
+  { B::global_average_pool_backward(cm, i, m) } -> std::same_as<void>;
   // attention
   { B::attention_forward(cm, cm, cm, i, i, s, p, m) } -> std::same_as<void>;
   { B::attention_backward(cm, cm, cm, cp, cm, i, i, s, p, m, m, m) } -> std::same_as<void>;

@@ -7,10 +7,13 @@
 #include "ovo/backend/backend.hpp"
 #include "ovo/backend/cpu/activation.hpp"
 #include "ovo/backend/cpu/attention.hpp"
+#include "ovo/backend/cpu/batch_norm.hpp"
+#include "ovo/backend/cpu/convolution.hpp"
 #include "ovo/backend/cpu/losses.hpp"
 #include "ovo/backend/cpu/memory.hpp"
 #include "ovo/backend/cpu/normalisation.hpp"
 #include "ovo/backend/cpu/optimiser.hpp"
+#include "ovo/backend/cpu/pooling.hpp"
 #include "ovo/backend/cpu/products.hpp"
 #include "ovo/backend/cpu/residuals.hpp"
 #include "ovo/backend/cpu/tokens.hpp"
@@ -27,6 +30,9 @@ struct cpu : cpu_memory<Scalar>,
              cpu_normalisation<Scalar>,
              cpu_activation<Scalar>,
              cpu_attention<Scalar>,
+             cpu_convolution<Scalar>,
+             cpu_batch_norm<Scalar>,
+             cpu_pooling<Scalar>,
              cpu_tokens<Scalar>,
              cpu_residuals<Scalar>,
              cpu_losses<Scalar>,

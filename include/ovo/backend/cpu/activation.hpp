@@ -1,4 +1,4 @@
-// The CPU back end's exact (erf) GELU, forward and backward, elementwise over contiguous values.
+// The CPU back end's activations (exact GELU, ReLU, SiLU), forward and backward, elementwise.
 #pragma once
 
 #include <algorithm>
@@ -38,6 +38,44 @@ struct cpu_activation {
     });
   }
 
+  // y = max(x, 0) for n contiguous values.
+  static void relu_forward(const T* x, T* y, std::size_t n) {
+    const auto count = static_cast<Eigen::Index>(n);
+    elementwise(n, [&](Eigen::Index b, Eigen::Index s) {
+      array_map(y, count).segment(b, s) = const_array_map(x, count).segment(b, s).max(T(0));
+    });
+  }
+
+  // dx = dy where x > 0, else 0; written (dx may be dy).
+  static void relu_backward(const T* x, const T* dy, T* dx, std::size_t n) {
+    const auto count = static_cast<Eigen::Index>(n);
+    elementwise(n, [&](Eigen::Index b, Eigen::Index s) {
+      array_map(dx, count).segment(b, s) =
+          (const_array_map(x, count).segment(b, s) > T(0))
+              .select(const_array_map(dy, count).segment(b, s), T(0));
+    });
+  }
+
+  // y = silu(x) = x * sigmoid(x) for n contiguous values.
+  static void silu_forward(const T* x, T* y, std::size_t n) {
+    const auto count = static_cast<Eigen::Index>(n);
+    elementwise(n, [&](Eigen::Index b, Eigen::Index s) {
+      const auto xs = const_array_map(x, count).segment(b, s);
+      array_map(y, count).segment(b, s) = xs / (T(1) + (-xs).exp());
+    });
+  }
+
+  // dx = dy * silu'(x) = dy * sigmoid(x) * (1 + x * (1 - sigmoid(x))), written (dx may be dy).
+  static void silu_backward(const T* x, const T* dy, T* dx, std::size_t n) {
+    const auto count = static_cast<Eigen::Index>(n);
+    elementwise(n, [&](Eigen::Index b, Eigen::Index s) {
+      const auto xs = const_array_map(x, count).segment(b, s);
+      const auto sigmoid = T(1) / (T(1) + (-xs).exp());
+      array_map(dx, count).segment(b, s) =
+          const_array_map(dy, count).segment(b, s) * sigmoid * (T(1) + xs * (T(1) - sigmoid));
+    });
+  }
+
  private:
   using array_map = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
   using const_array_map = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
@@ -52,6 +90,14 @@ struct cpu_activation {
       const std::size_t begin = static_cast<std::size_t>(i) * chunk;
       body(begin, std::min(chunk, n - begin));
     }
+  }
+
+  // Runs body(begin, size) over chunks of [0, n) in Eigen's index type.
+  template <class Body>
+  static void elementwise(std::size_t n, Body&& body) {
+    parallel_chunks(n, [&](std::size_t begin, std::size_t size) {
+      body(static_cast<Eigen::Index>(begin), static_cast<Eigen::Index>(size));
+    });
   }
 };
 
