@@ -13,27 +13,14 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "ovo/space/vit_cost.hpp"
 #include "ovo/space/arch.hpp"
+#include "ovo/space/choices.hpp"
 #include "ovo/space/search_space.hpp"
+#include "ovo/space/vit_cost.hpp"
 #include "ovo/space/vit_shape.hpp"
 #include "ovo/util/random.hpp"
 
 namespace ovo {
-
-namespace detail {
-template <class T, std::size_t N>
-constexpr bool strictly_increasing_positive(const std::array<T, N>& v) {
-  if (N == 0 || !(v[0] > 0)) return false;
-  for (std::size_t i = 1; i < N; ++i)
-    if (!(v[i - 1] < v[i])) return false;
-  return true;
-}
-template <class T, std::size_t N>
-bool one_of(const std::array<T, N>& v, T x) {
-  return std::find(v.begin(), v.end(), x) != v.end();
-}
-}  // namespace detail
 
 template <int... Dims>
 struct embed {
