@@ -36,19 +36,10 @@ struct cpu_convolution {
     const int channels = dx.cols, taps = g.taps();
     assert(dx.rows == g.in_rows() && columns.rows == g.out_rows() &&
            columns.cols == channels * taps);
-    const int in_per_image = g.height * g.width, out_per_image = g.out_height() * g.out_width();
-#pragma omp parallel for schedule(static)
-    for (int b = 0; b < g.batch; ++b) {
-      for (int p = b * in_per_image; p < (b + 1) * in_per_image; ++p)
-        std::fill(dx.row(p), dx.row(p) + channels, T(0));
-      for (int o = b * out_per_image; o < (b + 1) * out_per_image; ++o) {
-        const T* src = columns.row(o);
-        for_each_tap(g, o, [&](int tap, int in_row) {
-          T* dst = dx.row(in_row);
-          for (int c = 0; c < channels; ++c) dst[c] += src[c * taps + tap];
-        });
-      }
-    }
+    scatter_to_inputs(g, dx, [&](int o, int tap, T* dst) {
+      const T* src = columns.row(o);
+      for (int c = 0; c < channels; ++c) dst[c] += src[c * taps + tap];
+    });
   }
 
   // y[o, c] = sum over taps of w[c, tap] * x[input pixel of o at tap, c] (zero padding): x
@@ -78,19 +69,10 @@ struct cpu_convolution {
     assert(x.rows == g.in_rows() && dy.rows == g.out_rows() && dy.cols == channels &&
            dx.rows == x.rows && dx.cols == channels && w.rows == channels && w.cols == g.taps() &&
            dw.rows == channels && dw.cols == g.taps());
-    const int in_per_image = g.height * g.width, out_per_image = g.out_height() * g.out_width();
-#pragma omp parallel for schedule(static)
-    for (int b = 0; b < g.batch; ++b) {
-      for (int p = b * in_per_image; p < (b + 1) * in_per_image; ++p)
-        std::fill(dx.row(p), dx.row(p) + channels, T(0));
-      for (int o = b * out_per_image; o < (b + 1) * out_per_image; ++o) {
-        const T* grad = dy.row(o);
-        for_each_tap(g, o, [&](int tap, int in_row) {
-          T* dst = dx.row(in_row);
-          for (int c = 0; c < channels; ++c) dst[c] += w.row(c)[tap] * grad[c];
-        });
-      }
-    }
+    scatter_to_inputs(g, dx, [&](int o, int tap, T* dst) {
+      const T* grad = dy.row(o);
+      for (int c = 0; c < channels; ++c) dst[c] += w.row(c)[tap] * grad[c];
+    });
     for (int o = 0; o < g.out_rows(); ++o) {
       const T* grad = dy.row(o);
       for_each_tap(g, o, [&](int tap, int in_row) {
@@ -101,6 +83,21 @@ struct cpu_convolution {
   }
 
  private:
+  // Writes dx [g.in_rows(), C]: zero, then add(o, tap, dx row of the input pixel of output pixel o
+  // at that tap) for every output pixel and tap inside the image. One image per thread, so that
+  // no two threads add into the same row.
+  template <class Add>
+  static void scatter_to_inputs(const conv_geometry& g, matrix_view<T> dx, Add&& add) {
+    const int in_per_image = g.height * g.width, out_per_image = g.out_height() * g.out_width();
+#pragma omp parallel for schedule(static)
+    for (int b = 0; b < g.batch; ++b) {
+      for (int p = b * in_per_image; p < (b + 1) * in_per_image; ++p)
+        std::fill(dx.row(p), dx.row(p) + dx.cols, T(0));
+      for (int o = b * out_per_image; o < (b + 1) * out_per_image; ++o)
+        for_each_tap(g, o, [&](int tap, int in_row) { add(o, tap, dx.row(in_row)); });
+    }
+  }
+
   // Calls body(ky * k + kx, input row) for each tap of output row o that falls inside the image.
   template <class Body>
   static void for_each_tap(const conv_geometry& g, int o, Body&& body) {
