@@ -51,10 +51,13 @@ void write_file(const fs::path& path, const std::vector<std::uint8_t>& bytes) {
   ovo::io::write_file_atomically(path, std::as_bytes(std::span(bytes)));
 }
 
-nlohmann::json read_json(const fs::path& path) {
+std::string read_text(const fs::path& path) {
   const auto bytes = ovo::io::read_file_bytes(path);
-  return nlohmann::json::parse(
-      std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+nlohmann::json read_json(const fs::path& path) {
+  return nlohmann::json::parse(read_text(path));
 }
 
 // The tensors of two safetensors files are equal byte for byte (metadata may differ).
@@ -79,6 +82,18 @@ fs::path write_tiny_cifar100(const ovo::test::temp_dir& dir) {
   for (std::size_t i = 0; i < test.size(); ++i) coarse_test[i] = test.labels[i] / 5;
   ovo::test::write_cifar100(root / "train.bin", train, coarse_train);
   ovo::test::write_cifar100(root / "test.bin", test, coarse_test);
+  return root;
+}
+
+// A Fashion-MNIST directory (plain IDX files) of random 28x28 images, balanced over 10 classes.
+fs::path write_tiny_fashion_mnist(const ovo::test::temp_dir& dir, std::size_t train,
+                                  std::size_t test, std::uint64_t seed) {
+  const fs::path root = dir / "fashion-mnist";
+  fs::create_directories(root);
+  ovo::test::write_idx(root / "train-images-idx3-ubyte", root / "train-labels-idx1-ubyte",
+                       ovo::test::random_image_set(train, 28, 28, 1, 10, seed), false);
+  ovo::test::write_idx(root / "t10k-images-idx3-ubyte", root / "t10k-labels-idx1-ubyte",
+                       ovo::test::random_image_set(test, 28, 28, 1, 10, seed + 1), false);
   return root;
 }
 
@@ -152,10 +167,8 @@ TEST_CASE(
   CHECK(history.size() >= 4);
   CHECK(history.size() <= 8);
   for (const auto& c : history) CHECK(c.at("params").get<double>() <= 7e6);
-  for (const char* svg : {"training_curve.svg", "search_progress.svg", "pareto_front.svg"}) {
-    const auto bytes = ovo::io::read_file_bytes(out / "report" / svg);
-    CHECK(std::string(reinterpret_cast<const char*>(bytes.data()), 5) == "<svg ");
-  }
+  for (const char* svg : {"training_curve.svg", "search_progress.svg", "pareto_front.svg"})
+    CHECK(read_text(out / "report" / svg).starts_with("<svg "));
 
   // The exported subnet is the chosen arch, and the ovo command's test-set evaluation of it
   // agrees with the report's.
@@ -403,12 +416,7 @@ TEST_CASE("examples: every option of every command is explained in --help") {
 
 TEST_CASE("examples: a supernet the library does not ship trains, resumes, searches and exports") {
   const ovo::test::temp_dir dir("example_elastic_mlp");
-  const auto data = dir / "fashion-mnist";
-  fs::create_directories(data);
-  ovo::test::write_idx(data / "train-images-idx3-ubyte", data / "train-labels-idx1-ubyte",
-                       ovo::test::random_image_set(300, 28, 28, 1, 10, 3), false);
-  ovo::test::write_idx(data / "t10k-images-idx3-ubyte", data / "t10k-labels-idx1-ubyte",
-                       ovo::test::random_image_set(50, 28, 28, 1, 10, 4), false);
+  const auto data = write_tiny_fashion_mnist(dir, 300, 50, 3);
   for (const std::string sampling : {"uniform", "ovo"}) {
     CAPTURE(sampling);
     const auto out = dir / sampling;
@@ -429,25 +437,16 @@ TEST_CASE("examples: a supernet the library does not ship trains, resumes, searc
 }
 
 TEST_CASE("examples: docs/tutorial.md's program is examples/tutorial/main.cpp, and it runs") {
-  const auto text = [](const fs::path& path) {
-    const auto bytes = ovo::io::read_file_bytes(path);
-    return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  };
-  const std::string page = text(fs::path(OVO_SOURCE_DIR) / "docs" / "tutorial.md");
+  const std::string page = read_text(fs::path(OVO_SOURCE_DIR) / "docs" / "tutorial.md");
   const auto begin = page.find("```cpp\n");
   REQUIRE(begin != std::string::npos);
   const auto end = page.find("```\n", begin + 7);
   REQUIRE(end != std::string::npos);
   CHECK(page.substr(begin + 7, end - begin - 7) ==
-        text(fs::path(OVO_SOURCE_DIR) / "examples" / "tutorial" / "main.cpp"));
+        read_text(fs::path(OVO_SOURCE_DIR) / "examples" / "tutorial" / "main.cpp"));
 
   const ovo::test::temp_dir dir("example_tutorial");
-  const auto data = dir / "fashion-mnist";
-  fs::create_directories(data);
-  ovo::test::write_idx(data / "train-images-idx3-ubyte", data / "train-labels-idx1-ubyte",
-                       ovo::test::random_image_set(1700, 28, 28, 1, 10, 5), false);
-  ovo::test::write_idx(data / "t10k-images-idx3-ubyte", data / "t10k-labels-idx1-ubyte",
-                       ovo::test::random_image_set(20, 28, 28, 1, 10, 6), false);
+  write_tiny_fashion_mnist(dir, 1700, 20, 5);
   // It writes subnet.safetensors into its working directory.
   const auto run = run_command({"sh", "-c",
                                 "cd '" + dir.path().string() + "' && exec '" +
