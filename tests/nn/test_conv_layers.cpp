@@ -242,7 +242,7 @@ TEST_CASE("batch norm 2d: running statistics by hand after three training passes
   std::vector<double> running_mean(channels, 0.0), running_var(channels, 1.0);
   for (int pass = 0; pass < 3; ++pass) {
     image_rows x(rows, channels, channels_super, 51 + pass);
-    norm.forward(params, buffers, ws, x.cview(), true, y_view);
+    norm.forward(params, buffers, ws, x.cview(), ovo::forward_mode::train(rng), y_view);
     for (int c = 0; c < channels; ++c) {
       double mean = 0, squares = 0;
       for (int r = 0; r < rows; ++r) mean += x.at(r, c) / rows;
@@ -267,7 +267,7 @@ TEST_CASE("batch norm 2d: running statistics by hand after three training passes
   // Eval normalises with the running statistics and leaves them as they are.
   image_rows x(rows, channels, channels_super + 1, 60);
   const std::vector<double> before_eval(buffers.values(), buffers.values() + buffers.size());
-  norm.forward(params, buffers, ws, x.cview(), false, y_view);
+  norm.forward(params, buffers, ws, x.cview(), ovo::forward_mode::eval(), y_view);
   for (int r = 0; r < rows; ++r)
     for (int c = 0; c < channels; ++c)
       CHECK(y[r * channels + c] == doctest::Approx((x.at(r, c) - running_mean[c]) /
@@ -275,6 +275,49 @@ TEST_CASE("batch norm 2d: running statistics by hand after three training passes
                                                    beta[c])
                                        .epsilon(1e-12));
   CHECK(std::equal(before_eval.begin(), before_eval.end(), buffers.values()));
+}
+
+TEST_CASE("batch norm 2d: calibration passes make the running statistics the batches' means") {
+  const int channels_super = 4, channels = 3, rows = 2 * 2 * 3;
+  ovo::parameter_store<backend> params, buffers;
+  ovo::workspace<backend> ws;
+  const ovo::batch_norm2d<backend> norm(params, buffers, ws, "bn", channels_super);
+  params.allocate();
+  buffers.allocate();
+  ws.allocate();
+  ovo::rng_engine rng(0);
+  params.initialize(rng);
+  // Statistics left by training: calibration must not depend on them.
+  const auto stale = random_vector(buffers.size(), 80);
+  std::copy(stale.begin(), stale.end(), buffers.values());
+  std::vector<double> y(rows * channels);
+  std::vector<double> mean_of_means(channels, 0.0), mean_of_vars(channels, 0.0);
+  const int passes = 4;
+  for (int pass = 0; pass < passes; ++pass) {
+    image_rows x(rows, channels, channels_super, 81 + pass);
+    norm.forward(params, buffers, ws, x.cview(), ovo::forward_mode::calibration(pass),
+                 make_matrix_view(y.data(), rows, channels));
+    for (int c = 0; c < channels; ++c) {
+      double mean = 0, squares = 0;
+      for (int r = 0; r < rows; ++r) mean += x.at(r, c) / rows;
+      for (int r = 0; r < rows; ++r) squares += (x.at(r, c) - mean) * (x.at(r, c) - mean);
+      mean_of_means[c] += mean / passes;
+      mean_of_vars[c] += squares / (rows - 1) / passes;
+    }
+  }
+  for (int c = 0; c < channels_super; ++c) {
+    CAPTURE(c);
+    const double mean = buffers.value(norm.running_mean)[c];
+    const double var = buffers.value(norm.running_var)[c];
+    if (c < channels) {
+      CHECK(mean == doctest::Approx(mean_of_means[c]).epsilon(1e-12));
+      CHECK(var == doctest::Approx(mean_of_vars[c]).epsilon(1e-12));
+    } else {  // outside the prefix: untouched
+      CHECK(mean == stale[norm.running_mean.offset + c]);
+      CHECK(var == stale[norm.running_var.offset + c]);
+    }
+  }
+  CHECK_THROWS_AS(ovo::forward_mode::calibration(-1), std::invalid_argument);
 }
 
 TEST_CASE("batch norm 2d gradients in training and eval mode, on a channel prefix") {
@@ -296,8 +339,10 @@ TEST_CASE("batch norm 2d gradients in training and eval mode, on a channel prefi
     image_rows x(rows, channels, channels_super + 1, 72);
     auto dir = random_vector(rows * channels, 73);
     std::vector<double> y(rows * channels);
+    ovo::rng_engine rng(0);
     auto loss = [&] {
-      norm.forward(params, buffers, ws, x.cview(), training,
+      norm.forward(params, buffers, ws, x.cview(),
+                   training ? ovo::forward_mode::train(rng) : ovo::forward_mode::eval(),
                    make_matrix_view(y.data(), rows, channels));
       return dot(y.data(), dir.data(), y.size());
     };

@@ -6,6 +6,7 @@
 #include "ovo/backend/backend.hpp"
 #include "ovo/backend/matrix_view.hpp"
 #include "ovo/nn/parameters.hpp"
+#include "ovo/nn/supernet.hpp"
 #include "ovo/nn/workspace.hpp"
 
 namespace ovo {
@@ -13,8 +14,9 @@ namespace ovo {
 // Per channel over the rows (every pixel of every image) of x [batch * height * width, C]; a
 // subnet's first C channels read gamma[:C], beta[:C] (parameters) and running_mean[:C],
 // running_var[:C] (buffers: non-trainable, PyTorch's names and initial values 0 and 1). A training
-// forward normalises with the batch's mean and biased variance and moves the running statistics
-// (momentum 0.1, unbiased variance); an evaluation forward normalises with the running ones.
+// or calibration forward normalises with the batch's mean and biased variance and moves the
+// running statistics (unbiased variance; momentum 0.1 in training, the mode's in calibration); an
+// evaluation forward normalises with the running ones.
 template <backend Backend>
 struct batch_norm2d {
   using T = typename Backend::scalar;
@@ -32,12 +34,13 @@ struct batch_norm2d {
         mean(ws.reserve(static_cast<std::size_t>(channels))),
         rstd(ws.reserve(static_cast<std::size_t>(channels))) {}
 
-  // y [rows, C] written; in training the running statistics [:C] are updated.
+  // y [rows, C] written; on batch statistics the running statistics [:C] are updated.
   void forward(const parameter_store<Backend>& p, parameter_store<Backend>& buffers,
-               workspace<Backend>& ws, matrix_view<const T> x, bool training,
+               workspace<Backend>& ws, matrix_view<const T> x, const forward_mode& mode,
                matrix_view<T> y) const {
-    if (training)
-      Backend::batch_norm_training_forward(x, p.value(gamma), p.value(beta), T(eps), T(momentum), y,
+    if (mode.batch_statistics())
+      Backend::batch_norm_training_forward(x, p.value(gamma), p.value(beta), T(eps),
+                                           T(mode.running_momentum(momentum)), y,
                                            ws[mean], ws[rstd], buffers.value(running_mean),
                                            buffers.value(running_var));
     else
@@ -46,11 +49,12 @@ struct batch_norm2d {
                                             T(eps), y);
   }
 
-  // The backward of the forward of the same mode: dx written; gamma and beta gradients accumulate.
+  // The backward of the last forward, on batch statistics or not: dx written; gamma and beta
+  // gradients accumulate.
   void backward(parameter_store<Backend>& p, const parameter_store<Backend>& buffers,
                 const workspace<Backend>& ws, matrix_view<const T> dy, matrix_view<const T> x,
-                bool training, matrix_view<T> dx) const {
-    if (training)
+                bool batch_statistics, matrix_view<T> dx) const {
+    if (batch_statistics)
       Backend::batch_norm_training_backward(dy, x, p.value(gamma), ws[mean], ws[rstd], dx,
                                             p.grad(gamma), p.grad(beta));
     else

@@ -32,22 +32,41 @@ struct image_geometry {
 };
 
 // How a forward pass runs: training (random choices such as drop-path drawn from an engine, batch
-// statistics for batch norms) or evaluation (deterministic, running statistics).
+// statistics for batch norms, which move their running statistics), evaluation (deterministic,
+// running statistics) or calibration (deterministic, batch statistics: pass `index` of a batch-norm
+// recalibration makes every running statistic the mean over passes 0..index).
 class forward_mode {
  public:
-  static forward_mode train(rng_engine& rng) { return forward_mode(&rng); }
-  static forward_mode eval() { return forward_mode(nullptr); }
+  static forward_mode train(rng_engine& rng) { return forward_mode(&rng, true, 0); }
+  static forward_mode eval() { return forward_mode(nullptr, false, 0); }
+  static forward_mode calibration(long index) {
+    if (index < 0) throw std::invalid_argument("forward_mode::calibration: negative pass index");
+    return forward_mode(nullptr, true, 1.0 / static_cast<double>(index + 1));
+  }
 
+  // Whether random training choices (drop-path) are drawn: a training pass.
   bool training() const { return rng_ != nullptr; }
+  // Whether batch norms normalise with the batch's statistics: training and calibration.
+  bool batch_statistics() const { return batch_statistics_; }
+  // The momentum with which a pass on batch statistics moves the running statistics: the layer's
+  // own (`layer_momentum`) in training, 1 / (index + 1) in calibration pass `index`.
+  double running_momentum(double layer_momentum) const {
+    return calibration_momentum_ > 0 ? calibration_momentum_ : layer_momentum;
+  }
   // The engine of a training pass.
   rng_engine& rng() const {
-    if (rng_ == nullptr) throw std::logic_error("forward_mode: an evaluation pass has no engine");
+    if (rng_ == nullptr) throw std::logic_error("forward_mode: only a training pass has an engine");
     return *rng_;
   }
 
  private:
-  explicit forward_mode(rng_engine* rng) : rng_(rng) {}
+  forward_mode(rng_engine* rng, bool batch_statistics, double calibration_momentum)
+      : rng_(rng),
+        batch_statistics_(batch_statistics),
+        calibration_momentum_(calibration_momentum) {}
   rng_engine* rng_;
+  bool batch_statistics_;
+  double calibration_momentum_;
 };
 
 // A block of rows of one parameter, viewed as a matrix: rows `first + i * stride` (elements from
