@@ -7,6 +7,7 @@
 
 #include "ovo/backend/conv_geometry.hpp"
 #include "ovo/backend/matrix_view.hpp"
+#include "ovo/backend/window_geometry.hpp"
 
 namespace ovo {
 
@@ -57,6 +58,8 @@ namespace ovo {
 //                                                        be dy
 //   relu_forward, silu_forward (x, y, n)                 as gelu_forward: max(x, 0), x sigmoid(x)
 //   relu_backward, silu_backward (x, dy, dx, n)          as gelu_backward
+//   sigmoid_forward(x, y, n), sigmoid_backward(x, dy, dx, n)
+//                                                        as gelu's: 1 / (1 + exp(-x))
 //  convolution (images channels-last: [batch * height * width, channels], conv_geometry g)
 //   im2col(view<const T> x, g, view<T> columns)          columns [g.out_rows(), C * k * k] written:
 //                                                        column c * k * k + ky * k + kx (PyTorch's
@@ -79,8 +82,22 @@ namespace ovo {
 //  pooling
 //   global_average_pool(view<const T> x, batch, view<T> y)
 //                                                        y [batch, C] = per-image means, written
-//   global_average_pool_backward(view<const T> dy, batch, view<T> dx)
-//                                                        dx [batch * pixels, C] written
+//   global_average_pool_backward(view<const T> dy, batch, view<T> dx, accumulate = false)
+//                                                        dx [batch * pixels, C] written (+= when
+//                                                        accumulate)
+//  channel scaling (squeeze-excitation's gate)
+//   scale_channels(view<const T> x, view<const T> scale, batch, view<T> y)
+//                                                        y [batch * pixels, C] = x * scale[b, :]
+//                                                        per image, written; scale [batch, C]
+//   scale_channels_backward(dy, x, scale, batch, dx, dscale)
+//                                                        dx written; dscale [batch, C] = per-image
+//                                                        sums of dy * x, written
+//  windows (window_geometry w: EMO's interleaved windows, zero padding)
+//   window_partition(view<const T> x, w, view<T> windows)
+//                                                        windows [w.token_rows(), C] written from
+//                                                        x [w.pixel_rows(), C], 0 in the padding
+//   window_reverse(view<const T> windows, w, view<T> x)  x written; padding tokens dropped (the
+//                                                        adjoint of window_partition)
 //  attention
 //   attention_forward(q, k, v, batch, heads, scale, T* probs, out)
 //                                                        q, k, v, out [batch * tokens,
@@ -98,6 +115,7 @@ namespace ovo {
 //                                                        d_patch_out written; dcls [e], dpos
 //                                                        [N, e] accumulate
 //  residuals
+//   add_to(view<const T> x, view<T> y)                   y += x (accumulates)
 //   add_scaled_residual(view<T> x, view<const T> y, const T* keep, batch)
 //                                                        x += keep[b] * y per sample (accumulates)
 //   scale_per_sample(view<const T> dx, const T* keep, batch, view<T> dy)
@@ -119,7 +137,7 @@ concept backend = requires(std::span<const typename B::scalar> host_in,
                            const typename B::scalar* cp, std::size_t n, typename B::scalar s,
                            matrix_view<typename B::scalar> m,
                            matrix_view<const typename B::scalar> cm, bool flag, int i, double d,
-                           long step, const conv_geometry& g) {
+                           long step, const conv_geometry& g, const window_geometry& w) {
   typename B::scalar;
   typename B::template buffer<typename B::scalar>;
   typename B::context;
@@ -144,6 +162,8 @@ concept backend = requires(std::span<const typename B::scalar> host_in,
   { B::relu_backward(cp, cp, p, n) } -> std::same_as<void>;
   { B::silu_forward(cp, p, n) } -> std::same_as<void>;
   { B::silu_backward(cp, cp, p, n) } -> std::same_as<void>;
+  { B::sigmoid_forward(cp, p, n) } -> std::same_as<void>;
+  { B::sigmoid_backward(cp, cp, p, n) } -> std::same_as<void>;
   // convolution
   { B::im2col(cm, g, m) } -> std::same_as<void>;
   { B::col2im(cm, g, m) } -> std::same_as<void>;
@@ -157,6 +177,13 @@ concept backend = requires(std::span<const typename B::scalar> host_in,
   // pooling
   { B::global_average_pool(cm, i, m) } -> std::same_as<void>;
   { B::global_average_pool_backward(cm, i, m) } -> std::same_as<void>;
+  { B::global_average_pool_backward(cm, i, m, flag) } -> std::same_as<void>;
+  // channel scaling
+  { B::scale_channels(cm, cm, i, m) } -> std::same_as<void>;
+  { B::scale_channels_backward(cm, cm, cm, i, m, m) } -> std::same_as<void>;
+  // windows
+  { B::window_partition(cm, w, m) } -> std::same_as<void>;
+  { B::window_reverse(cm, w, m) } -> std::same_as<void>;
   // attention
   { B::attention_forward(cm, cm, cm, i, i, s, p, m) } -> std::same_as<void>;
   { B::attention_backward(cm, cm, cm, cp, cm, i, i, s, p, m, m, m) } -> std::same_as<void>;
@@ -165,6 +192,7 @@ concept backend = requires(std::span<const typename B::scalar> host_in,
   { B::assemble_tokens(cm, cp, cm, i, m) } -> std::same_as<void>;
   { B::assemble_tokens_backward(cm, i, m, p, m) } -> std::same_as<void>;
   // residuals
+  { B::add_to(cm, m) } -> std::same_as<void>;
   { B::add_scaled_residual(m, cm, cp, i) } -> std::same_as<void>;
   { B::scale_per_sample(cm, cp, i, m) } -> std::same_as<void>;
   // losses

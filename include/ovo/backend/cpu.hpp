@@ -8,6 +8,7 @@
 #include "ovo/backend/cpu/activation.hpp"
 #include "ovo/backend/cpu/attention.hpp"
 #include "ovo/backend/cpu/batch_norm.hpp"
+#include "ovo/backend/cpu/channel_scaling.hpp"
 #include "ovo/backend/cpu/convolution.hpp"
 #include "ovo/backend/cpu/losses.hpp"
 #include "ovo/backend/cpu/memory.hpp"
@@ -17,6 +18,7 @@
 #include "ovo/backend/cpu/products.hpp"
 #include "ovo/backend/cpu/residuals.hpp"
 #include "ovo/backend/cpu/tokens.hpp"
+#include "ovo/backend/cpu/windows.hpp"
 #include "ovo/backend/eigen_gemm.hpp"
 #include "ovo/util/eigen.hpp"
 
@@ -33,6 +35,8 @@ struct cpu : cpu_memory<Scalar>,
              cpu_convolution<Scalar>,
              cpu_batch_norm<Scalar>,
              cpu_pooling<Scalar>,
+             cpu_channel_scaling<Scalar>,
+             cpu_windows<Scalar>,
              cpu_tokens<Scalar>,
              cpu_residuals<Scalar>,
              cpu_losses<Scalar>,

@@ -20,17 +20,19 @@ namespace ovo {
 template <backend Backend>
 struct batch_norm2d {
   using T = typename Backend::scalar;
-  static constexpr double eps = 1e-5, momentum = 0.1;
+  static constexpr double momentum = 0.1;
   parameter_ref gamma, beta, running_mean, running_var;
+  double eps = 1e-5;          // PyTorch's default; EMO's norms use 1e-6
   workspace_slot mean, rstd;  // the batch statistics of the last training forward, for backward
 
   batch_norm2d() = default;
   batch_norm2d(parameter_store<Backend>& params, parameter_store<Backend>& buffers,
-               workspace<Backend>& ws, const std::string& name, int channels)
+               workspace<Backend>& ws, const std::string& name, int channels, double eps_ = 1e-5)
       : gamma(params.add(name + ".weight", {channels}, false, parameter_init::ones)),
         beta(params.add(name + ".bias", {channels}, false, parameter_init::zeros)),
         running_mean(buffers.add(name + ".running_mean", {channels}, false, parameter_init::zeros)),
         running_var(buffers.add(name + ".running_var", {channels}, false, parameter_init::ones)),
+        eps(eps_),
         mean(ws.reserve(static_cast<std::size_t>(channels))),
         rstd(ws.reserve(static_cast<std::size_t>(channels))) {}
 
@@ -39,10 +41,9 @@ struct batch_norm2d {
                workspace<Backend>& ws, matrix_view<const T> x, const forward_mode& mode,
                matrix_view<T> y) const {
     if (mode.batch_statistics())
-      Backend::batch_norm_training_forward(x, p.value(gamma), p.value(beta), T(eps),
-                                           T(mode.running_momentum(momentum)), y,
-                                           ws[mean], ws[rstd], buffers.value(running_mean),
-                                           buffers.value(running_var));
+      Backend::batch_norm_training_forward(
+          x, p.value(gamma), p.value(beta), T(eps), T(mode.running_momentum(momentum)), y, ws[mean],
+          ws[rstd], buffers.value(running_mean), buffers.value(running_var));
     else
       Backend::batch_norm_inference_forward(x, p.value(gamma), p.value(beta),
                                             buffers.value(running_mean), buffers.value(running_var),

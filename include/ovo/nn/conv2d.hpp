@@ -28,9 +28,9 @@ struct conv2d {
   conv2d() = default;
   // largest: the largest batch and image this layer sees, and its kernel, stride and padding.
   conv2d(parameter_store<Backend>& params, workspace<Backend>& ws, const std::string& name, int out,
-         int in, const conv_geometry& largest, bool with_bias)
-      : weight(params.add(name + ".weight", {out, in, largest.kernel, largest.kernel}, true,
-                          parameter_init::truncated_normal)),
+         int in, const conv_geometry& largest, bool with_bias,
+         parameter_init init = parameter_init::truncated_normal)
+      : weight(params.add(name + ".weight", {out, in, largest.kernel, largest.kernel}, true, init)),
         bias(with_bias ? params.add(name + ".bias", {out}, false, parameter_init::zeros)
                        : parameter_ref{}),
         has_bias(with_bias),

@@ -23,9 +23,9 @@ struct depthwise_conv {
 
   depthwise_conv() = default;
   depthwise_conv(parameter_store<Backend>& params, const std::string& name, int channels,
-                 int kernel_size, int stride_, bool with_bias)
-      : weight(params.add(name + ".weight", {channels, 1, kernel_size, kernel_size}, true,
-                          parameter_init::truncated_normal)),
+                 int kernel_size, int stride_, bool with_bias,
+                 parameter_init init = parameter_init::truncated_normal)
+      : weight(params.add(name + ".weight", {channels, 1, kernel_size, kernel_size}, true, init)),
         bias(with_bias ? params.add(name + ".bias", {channels}, false, parameter_init::zeros)
                        : parameter_ref{}),
         has_bias(with_bias),

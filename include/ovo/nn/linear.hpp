@@ -33,19 +33,24 @@ void linear_backward(matrix_view<const std::type_identity_t<T>> dy,
   if (db) Backend::accumulate_bias_grad(dy, db);
 }
 
-// A linear layer's super-shaped weight [out_super, in_super] and bias [out_super].
+// A linear layer's super-shaped weight [out_super, in_super] and bias [out_super] (or none): a
+// ViT's or head's linear, or a 1x1 convolution on channels-last pixel rows.
 template <backend Backend>
 struct linear {
   using T = typename Backend::scalar;
   parameter_ref weight, bias;
   int out_super = 0, in_super = 0;
+  bool has_bias = true;
 
   linear() = default;
-  linear(parameter_store<Backend>& params, const std::string& name, int out, int in)
-      : weight(params.add(name + ".weight", {out, in}, true, parameter_init::truncated_normal)),
-        bias(params.add(name + ".bias", {out}, false, parameter_init::zeros)),
+  linear(parameter_store<Backend>& params, const std::string& name, int out, int in,
+         bool with_bias = true, parameter_init init = parameter_init::truncated_normal)
+      : weight(params.add(name + ".weight", {out, in}, true, init)),
+        bias(with_bias ? params.add(name + ".bias", {out}, false, parameter_init::zeros)
+                       : parameter_ref{}),
         out_super(out),
-        in_super(in) {}
+        in_super(in),
+        has_bias(with_bias) {}
 
   // The out x in prefix of the super weight in `values` (the store's values or gradients).
   template <class U>
@@ -55,13 +60,16 @@ struct linear {
 
   // y [rows, out] = x [rows, in] W[:out, :in]^T + b[:out].
   void forward(const parameter_store<Backend>& p, matrix_view<const T> x, matrix_view<T> y) const {
-    linear_forward<Backend>(x, weight_view(p.value(weight), y.cols, x.cols), p.value(bias), y);
+    linear_forward<Backend>(x, weight_view(p.value(weight), y.cols, x.cols),
+                            has_bias ? p.value(bias) : nullptr, y);
   }
-  // dx [rows, in] written; the weight and bias gradients accumulate.
+  // dx [rows, in] written (+= when accumulate_dx; none when dx.data is null); the weight and bias
+  // gradients accumulate.
   void backward(parameter_store<Backend>& p, matrix_view<const T> dy, matrix_view<const T> x,
-                matrix_view<T> dx) const {
+                matrix_view<T> dx, bool accumulate_dx = false) const {
     linear_backward<Backend>(dy, x, weight_view(p.value(weight), dy.cols, x.cols),
-                             weight_view(p.grad(weight), dy.cols, x.cols), p.grad(bias), dx, false);
+                             weight_view(p.grad(weight), dy.cols, x.cols),
+                             has_bias ? p.grad(bias) : nullptr, dx, accumulate_dx);
   }
 };
 

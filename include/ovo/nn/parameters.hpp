@@ -1,6 +1,7 @@
 // Named super-shaped parameters in one flat value buffer and one flat gradient buffer.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <numeric>
@@ -14,8 +15,10 @@
 
 namespace ovo {
 
-// How a parameter starts: timm's ViT init (truncated normal, std 0.02, for weights and tokens).
-enum class parameter_init { zeros, ones, truncated_normal };
+// How a parameter starts: timm's ViT init (truncated normal, std 0.02, for weights and tokens), or
+// PyTorch's default for a convolution's weight (uniform in +-1 / sqrt(fan_in), fan_in the product
+// of its dims after the first).
+enum class parameter_init { zeros, ones, truncated_normal, fan_in_uniform };
 
 struct parameter_info {
   std::string name;
@@ -77,11 +80,19 @@ class parameter_store {
       for (std::size_t i = 0; i < e.size; ++i)
         host[e.offset + i] = e.init == parameter_init::ones    ? T(1)
                              : e.init == parameter_init::zeros ? T(0)
-                                                               : T(truncated_normal(rng, stddev));
+                             : e.init == parameter_init::fan_in_uniform
+                                 ? T((2 * uniform_unit(rng) - 1) / std::sqrt(double(fan_in(e))))
+                                 : T(truncated_normal(rng, stddev));
     Backend::copy_from_host(host, values_.data());
   }
 
   void zero_grad() { Backend::fill(grads_.data(), grads_.size(), T(0)); }
+
+  // The product of a parameter's dims after the first (1 for a vector).
+  static std::int64_t fan_in(const parameter_info& e) {
+    return std::accumulate(e.shape.begin() + (e.shape.empty() ? 0 : 1), e.shape.end(),
+                           std::int64_t{1}, std::multiplies<>());
+  }
 
  private:
   std::vector<parameter_info> entries_;

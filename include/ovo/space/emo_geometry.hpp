@@ -4,8 +4,15 @@
 
 #include <array>
 #include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "ovo/space/emo_arch.hpp"
+#include "ovo/util/json.hpp"
 
 namespace ovo {
 
@@ -84,6 +91,101 @@ constexpr const char* emo_geometry_error(const emo_geometry& g) {
   }
   if (emo_feature_sizes(g)[0] < 1) return "image_size: expected at least the stem's kernel";
   return nullptr;
+}
+
+inline void to_json(nlohmann::json& j, const emo_geometry& g) {
+  nlohmann::json norms = nlohmann::json::array(), activations = nlohmann::json::array();
+  for (auto n : g.norms) norms.push_back(n == emo_norm::batch ? "batch" : "layer");
+  for (auto a : g.activations) activations.push_back(a == emo_activation::silu ? "silu" : "gelu");
+  j = {{"image_size", g.image_size},
+       {"channels", g.channels},
+       {"classes", g.classes},
+       {"stem_width", g.stem_width},
+       {"stem_stride", g.stem_stride},
+       {"stem_se_ratio", g.stem_se_ratio},
+       {"kernel_sizes", g.kernel_sizes},
+       {"head_dims", g.head_dims},
+       {"window_sizes", g.window_sizes},
+       {"se_ratios", g.se_ratios},
+       {"norms", norms},
+       {"activations", activations},
+       {"qkv_bias", g.qkv_bias},
+       {"v_group", g.v_group},
+       {"attn_pre", g.attn_pre}};
+}
+
+// Reads every field to_json writes; throws std::invalid_argument starting "emo_geometry JSON: "
+// naming a missing or mistyped field, or the field emo_geometry_error names.
+inline void from_json(const nlohmann::json& j, emo_geometry& g) {
+  const auto field = [&](const char* name) -> const nlohmann::json& {
+    if (!j.is_object() || !j.contains(name))
+      throw std::invalid_argument(fmt::format("emo_geometry JSON: missing field '{}'", name));
+    return j.at(name);
+  };
+  const auto number = [&](const char* name) {
+    const auto& v = field(name);
+    if (!v.is_number())
+      throw std::invalid_argument(
+          fmt::format("emo_geometry JSON: {} is {}, expected a number", name, v.dump()));
+    return v.get<double>();
+  };
+  const auto boolean = [&](const char* name) {
+    const auto& v = field(name);
+    if (!v.is_boolean())
+      throw std::invalid_argument(
+          fmt::format("emo_geometry JSON: {} is {}, expected true or false", name, v.dump()));
+    return v.get<bool>();
+  };
+  const auto per_stage = [&](const char* name, auto&& read) {
+    const auto& v = field(name);
+    if (!v.is_array() || v.size() != static_cast<std::size_t>(emo_stages))
+      throw std::invalid_argument(fmt::format(
+          "emo_geometry JSON: {} is {}, expected an array of {}", name, v.dump(), emo_stages));
+    for (std::size_t s = 0; s < emo_stages; ++s) read(s, v[s], fmt::format("{}[{}]", name, s));
+  };
+  try {
+    g.image_size = detail::json_int(field("image_size"), "image_size");
+    g.channels = detail::json_int(field("channels"), "channels");
+    g.classes = detail::json_int(field("classes"), "classes");
+    g.stem_width = detail::json_int(field("stem_width"), "stem_width");
+    g.stem_stride = detail::json_int(field("stem_stride"), "stem_stride");
+    per_stage("kernel_sizes", [&](std::size_t s, const nlohmann::json& v, const std::string& w) {
+      g.kernel_sizes[s] = detail::json_int(v, w);
+    });
+    per_stage("head_dims", [&](std::size_t s, const nlohmann::json& v, const std::string& w) {
+      g.head_dims[s] = detail::json_int(v, w);
+    });
+    per_stage("window_sizes", [&](std::size_t s, const nlohmann::json& v, const std::string& w) {
+      g.window_sizes[s] = detail::json_int(v, w);
+    });
+  } catch (const std::invalid_argument& e) {
+    if (std::string_view(e.what()).starts_with("emo_geometry JSON: ")) throw;
+    throw std::invalid_argument(std::string("emo_geometry JSON: ") + e.what());
+  }
+  g.stem_se_ratio = number("stem_se_ratio");
+  per_stage("se_ratios", [&](std::size_t s, const nlohmann::json& v, const std::string& w) {
+    if (!v.is_number())
+      throw std::invalid_argument(
+          fmt::format("emo_geometry JSON: {} is {}, expected a number", w, v.dump()));
+    g.se_ratios[s] = v.get<double>();
+  });
+  per_stage("norms", [&](std::size_t s, const nlohmann::json& v, const std::string& w) {
+    if (v != "batch" && v != "layer")
+      throw std::invalid_argument(
+          fmt::format("emo_geometry JSON: {} is {}, expected \"batch\" or \"layer\"", w, v.dump()));
+    g.norms[s] = v == "batch" ? emo_norm::batch : emo_norm::layer;
+  });
+  per_stage("activations", [&](std::size_t s, const nlohmann::json& v, const std::string& w) {
+    if (v != "silu" && v != "gelu")
+      throw std::invalid_argument(
+          fmt::format("emo_geometry JSON: {} is {}, expected \"silu\" or \"gelu\"", w, v.dump()));
+    g.activations[s] = v == "silu" ? emo_activation::silu : emo_activation::gelu;
+  });
+  g.qkv_bias = boolean("qkv_bias");
+  g.v_group = boolean("v_group");
+  g.attn_pre = boolean("attn_pre");
+  if (const char* why = emo_geometry_error(g))
+    throw std::invalid_argument(fmt::format("emo_geometry JSON: {}", why));
 }
 
 }  // namespace ovo

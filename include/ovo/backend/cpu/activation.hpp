@@ -1,4 +1,5 @@
-// The CPU back end's activations (exact GELU, ReLU, SiLU), forward and backward, elementwise.
+// The CPU back end's activations (exact GELU, ReLU, SiLU, sigmoid), forward and backward,
+// elementwise.
 #pragma once
 
 #include <algorithm>
@@ -73,6 +74,25 @@ struct cpu_activation {
       const auto sigmoid = T(1) / (T(1) + (-xs).exp());
       array_map(dx, count).segment(b, s) =
           const_array_map(dy, count).segment(b, s) * sigmoid * (T(1) + xs * (T(1) - sigmoid));
+    });
+  }
+
+  // y = sigmoid(x) = 1 / (1 + exp(-x)) for n contiguous values.
+  static void sigmoid_forward(const T* x, T* y, std::size_t n) {
+    const auto count = static_cast<Eigen::Index>(n);
+    elementwise(n, [&](Eigen::Index b, Eigen::Index s) {
+      array_map(y, count).segment(b, s) =
+          T(1) / (T(1) + (-const_array_map(x, count).segment(b, s)).exp());
+    });
+  }
+
+  // dx = dy * sigmoid(x) * (1 - sigmoid(x)), written (dx may be dy).
+  static void sigmoid_backward(const T* x, const T* dy, T* dx, std::size_t n) {
+    const auto count = static_cast<Eigen::Index>(n);
+    elementwise(n, [&](Eigen::Index b, Eigen::Index s) {
+      const auto sigmoid = T(1) / (T(1) + (-const_array_map(x, count).segment(b, s)).exp());
+      array_map(dx, count).segment(b, s) =
+          const_array_map(dy, count).segment(b, s) * sigmoid * (T(1) - sigmoid);
     });
   }
 

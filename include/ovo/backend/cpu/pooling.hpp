@@ -25,15 +25,16 @@ struct cpu_pooling {
     }
   }
 
-  // dx[rows of image b, c] = dy[b, c] / pixels, written.
-  static void global_average_pool_backward(matrix_view<const T> dy, int batch, matrix_view<T> dx) {
+  // dx[rows of image b, c] = dy[b, c] / pixels, written (+= when accumulate).
+  static void global_average_pool_backward(matrix_view<const T> dy, int batch, matrix_view<T> dx,
+                                           bool accumulate = false) {
     assert(dx.rows % batch == 0 && dy.rows == batch && dy.cols == dx.cols);
     const int pixels = dx.rows / batch;
 #pragma omp parallel for schedule(static)
     for (int p = 0; p < dx.rows; ++p) {
       const T* dyr = dy.row(p / pixels);
       T* dxr = dx.row(p);
-      for (int c = 0; c < dx.cols; ++c) dxr[c] = dyr[c] / T(pixels);
+      for (int c = 0; c < dx.cols; ++c) dxr[c] = (accumulate ? dxr[c] : T(0)) + dyr[c] / T(pixels);
     }
   }
 };

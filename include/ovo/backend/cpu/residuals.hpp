@@ -9,6 +9,17 @@ namespace ovo {
 
 template <class T>
 struct cpu_residuals {
+  // y += x (same shape), accumulated: a residual sum or a gradient reaching a tensor twice.
+  static void add_to(matrix_view<const T> x, matrix_view<T> y) {
+    assert(x.rows == y.rows && x.cols == y.cols);
+#pragma omp parallel for schedule(static)
+    for (int r = 0; r < x.rows; ++r) {
+      const T* xr = x.row(r);
+      T* yr = y.row(r);
+      for (int c = 0; c < x.cols; ++c) yr[c] += xr[c];
+    }
+  }
+
   // x[rows of sample b] += keep_scale[b] * y[same rows] (keep_scale: 0 or 1 / (1 - rate)); x and
   // y [batch * rows per sample, cols].
   static void add_scaled_residual(matrix_view<T> x, matrix_view<const T> y, const T* keep_scale,
