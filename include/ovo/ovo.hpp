@@ -51,6 +51,7 @@
 #include "ovo/report/run_report.hpp"
 #include "ovo/report/svg_plot.hpp"
 #include "ovo/sample/arch_sampler.hpp"
+#include "ovo/search/batch_norm_calibration.hpp"
 #include "ovo/search/candidate.hpp"
 #include "ovo/search/constraint.hpp"
 #include "ovo/search/evolution.hpp"

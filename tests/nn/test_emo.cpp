@@ -294,3 +294,97 @@ TEST_CASE("EMO supernet: a subnet's exported tensors hold exactly the space's pa
        {tiny_emo_space::smallest(), tiny_emo_space::largest(), tiny_emo_space::sample(rng)})
     CHECK(exported_params(net, a) == tiny_emo_space::params(a));
 }
+
+namespace {
+
+// A host batch as the data loader yields it.
+struct host_batch {
+  std::vector<float> images;
+  std::vector<int> labels;
+  int size, channels, height, width;
+};
+
+// `count` batches of two random 2x40x40 images for calibration.
+ovo::evaluation_set<backend> calibration_batches(int count, std::uint64_t seed) {
+  ovo::evaluation_set<backend> set;
+  for (int i = 0; i < count; ++i) {
+    const auto values = random_vector(2 * 2 * 40 * 40, seed + i);
+    set.add(host_batch{{values.begin(), values.end()}, {0, 1}, 2, 2, 40, 40});
+  }
+  return set;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "batch-norm recalibration: a subnet's evaluation no longer depends on what trained last") {
+  const auto calibration = calibration_batches(3, 50);
+  const auto images = random_vector(2 * 2 * 40 * 40, 60);
+  const ovo::image_batch<double> batch{images.data(), 2, 2, 40, 40};
+  ovo::rng_engine arch_rng(61);
+  const auto evaluated = tiny_emo_space::sample(arch_rng);
+  // Two copies of one network whose running statistics were last moved by different subnets.
+  auto logits_after = [&](const ovo::emo_arch& trained_last, bool recalibrate) {
+    auto net = make_tiny_net();
+    ovo::rng_engine rng(62);
+    for (int step = 0; step < 3; ++step)
+      net.forward(batch, trained_last, ovo::forward_mode::train(rng));
+    if (recalibrate) ovo::recalibrate_batch_norm(net, evaluated, calibration);
+    const double* logits = net.forward(batch, evaluated, ovo::forward_mode::eval());
+    return std::vector<double>(logits, logits + 6);
+  };
+  const auto small = tiny_emo_space::smallest(), large = tiny_emo_space::largest();
+  CHECK(logits_after(small, false) != logits_after(large, false));
+  CHECK(logits_after(small, true) == logits_after(large, true));
+  // A network without buffers is left as it is.
+  ovo::vit_supernet<backend> vit(ovo::test::tiny_space::shape(), 2);
+  ovo::rng_engine rng(63);
+  vit.initialize(rng);
+  ovo::evaluation_set<backend> vit_batches;
+  CHECK_NOTHROW(ovo::recalibrate_batch_norm(vit, ovo::test::tiny_space::smallest(), vit_batches));
+}
+
+TEST_CASE(
+    "EMO supernet: checkpoint round trip with buffers, export equal to the calibrated subnet") {
+  ovo::test::temp_dir dir("emo_export");
+  auto net = make_tiny_net();
+  const auto calibration = calibration_batches(2, 70);
+  const auto images = random_vector(2 * 2 * 40 * 40, 71);
+  const ovo::image_batch<double> batch{images.data(), 2, 2, 40, 40};
+  ovo::rng_engine rng(72);
+  ovo::emo_arch a = tiny_emo_space::sample(rng);
+  a.stages[2].attention.assign(a.stages[2].attention.size(), true);
+  a.stages[2].attention[0] = false;
+  ovo::adamw<backend> optimizer(net.parameters(), {});
+  ovo::supervised_step step(net);
+  const std::vector<int> labels{0, 2};
+  for (int i = 0; i < 2; ++i) step(net, optimizer, batch, labels, a, 1e-3, rng);
+  ovo::recalibrate_batch_norm(net, a, calibration);
+
+  // The checkpoint holds the running statistics and restores them bit for bit.
+  ovo::io::save_checkpoint(dir / "net.safetensors", net, optimizer);
+  auto restored = make_tiny_net();
+  ovo::adamw<backend> restored_optimizer(restored.parameters(), {});
+  ovo::io::load_checkpoint(dir / "net.safetensors", restored, &restored_optimizer);
+  CHECK(std::equal(net.parameters().values(), net.parameters().values() + net.parameters().size(),
+                   restored.parameters().values()));
+  CHECK(std::equal(net.buffers().values(), net.buffers().values() + net.buffers().size(),
+                   restored.buffers().values()));
+
+  // The exported subnet, with its own calibrated statistics, gives the supernet's logits.
+  ovo::io::export_subnet(dir / "subnet.safetensors", net, a);
+  auto subnet = ovo::io::load_subnet<tiny_net>(dir / "subnet.safetensors", 2);
+  CHECK(subnet.architecture == a);
+  CHECK(static_cast<std::int64_t>(subnet.network.parameters().size()) == tiny_emo_space::params(a));
+  const double* expected = net.forward(batch, a, ovo::forward_mode::eval());
+  const std::vector<double> supernet_logits(expected, expected + 6);
+  const double* got = subnet.network.forward(batch, a, ovo::forward_mode::eval());
+  for (int i = 0; i < 6; ++i) CHECK(got[i] == doctest::Approx(supernet_logits[i]).epsilon(1e-12));
+
+  // A checkpoint of another geometry is refused, naming it.
+  ovo::emo_geometry other = tiny_emo_space::geometry;
+  other.classes = 4;
+  tiny_net wrong(other, tiny_emo_space::largest(), 2);
+  CHECK_THROWS_WITH(ovo::io::load_checkpoint(dir / "net.safetensors", wrong),
+                    doctest::Contains("EMO geometry"));
+}

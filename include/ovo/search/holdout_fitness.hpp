@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "ovo/nn/supernet.hpp"
+#include "ovo/search/batch_norm_calibration.hpp"
 #include "ovo/search/subnet_accuracy.hpp"
 
 namespace ovo {
@@ -16,8 +17,10 @@ inline constexpr std::size_t default_holdout_memory_limit = std::size_t{1} << 30
 // fitness(a): the top-1 of arch `a` of `net` on the loader's images. Held-out images of at most
 // `memory_limit` bytes once normalised (the loader's indices x its augment options' channels x
 // size x size scalars) are read once, at construction, into an evaluation_set; larger
-// ones are read through the loader again for every candidate (streamed_top1). The network and the
-// loader must outlive the fitness.
+// ones are read through the loader again for every candidate (streamed_top1). With calibration
+// batches (a network with batch norms), each candidate's batch norms are recalibrated on them
+// first (recalibrate_batch_norm). The network, the loader and the calibration batches must outlive
+// the fitness.
 template <supernet Net, class Loader>
 class holdout_fitness {
  public:
@@ -34,14 +37,18 @@ class holdout_fitness {
   }
 
   double operator()(const arch_of<Net>& a) const {
+    if (calibration_) recalibrate_batch_norm(net_, a, *calibration_);
     return held_ ? held_->top1(net_, a) : streamed_top1(net_, a, loader_);
   }
 
   bool held_in_memory() const { return held_.has_value(); }
+  // Recalibrates every candidate's batch norms on `batches` before scoring it.
+  void recalibrate_on(const evaluation_set<Backend>& batches) { calibration_ = &batches; }
 
  private:
   Net& net_;
   Loader& loader_;
+  const evaluation_set<Backend>* calibration_ = nullptr;
   std::optional<evaluation_set<Backend>> held_;
 };
 

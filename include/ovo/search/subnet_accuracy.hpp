@@ -4,6 +4,7 @@
 
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <stdexcept>
 #include <vector>
@@ -64,16 +65,31 @@ class evaluation_set {
     stored.view = {nullptr, batch.size, batch.channels, batch.height, batch.width};
     images_ += static_cast<std::size_t>(batch.size);
   }
-  // Every batch of a loader's epoch 0.
+  // The batches of a loader's epoch 0: every one, or the first `max_batches`.
   template <class Loader>
-  static evaluation_set from_loader(Loader& loader) {
+  static evaluation_set from_loader(Loader& loader, std::size_t max_batches = SIZE_MAX) {
     evaluation_set set;
     loader.start(0);
-    while (auto batch = loader.next()) set.add(*batch);
+    while (set.batches_.size() < max_batches)
+      if (auto batch = loader.next())
+        set.add(*batch);
+      else
+        break;
     return set;
   }
 
   std::size_t images() const { return images_; }
+  std::size_t batches() const { return batches_.size(); }
+
+  // Calls f(images, labels) for every batch, in order.
+  template <class F>
+  void for_each_batch(F&& f) const {
+    for (const auto& b : batches_) {
+      auto view = b.view;
+      view.data = b.images.data();
+      f(view, std::span<const int>(b.labels));
+    }
+  }
 
   // The fraction of correct top-1 predictions of `a` over the whole set.
   template <supernet Net>
@@ -81,11 +97,9 @@ class evaluation_set {
   double top1(Net& net, const arch_of<Net>& a) const {
     if (images_ == 0) throw std::logic_error("evaluation_set::top1 on an empty set");
     std::size_t correct = 0;
-    for (const auto& b : batches_) {
-      auto view = b.view;
-      view.data = b.images.data();
-      correct += count_correct(net, a, view, b.labels);
-    }
+    for_each_batch([&](const image_batch<T>& images, std::span<const int> labels) {
+      correct += count_correct(net, a, images, labels);
+    });
     return static_cast<double>(correct) / static_cast<double>(images_);
   }
 
