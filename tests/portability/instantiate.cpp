@@ -18,6 +18,10 @@ template class ovo::supervised_step<ovo::vit_supernet<ovo::cpu<double>, ovo::qkv
 template class ovo::distillation_step<
     ovo::vit_supernet<ovo::cpu<double, ovo::cblas_gemm>, ovo::qkv_interleaved>>;
 template class ovo::adamw<ovo::cpu<double>>;
+template class ovo::emo_supernet<ovo::cpu<float, ovo::auto_gemm>>;
+template class ovo::emo_supernet<ovo::cpu<double>>;
+template class ovo::supervised_step<ovo::emo_supernet<ovo::cpu<float, ovo::auto_gemm>>>;
+template class ovo::distillation_step<ovo::emo_supernet<ovo::cpu<float, ovo::auto_gemm>>>;
 
 int main(int argc, char** argv) {
   using namespace ovo::app;
