@@ -33,7 +33,24 @@ namespace ovo::app {
 
 using backend = cpu<float, auto_gemm>;
 using layout = qkv_blocked;
-using supernet = vit_supernet<backend, layout>;
+
+// The supernet of a space: a ViT space's (it has a shape) or an EMO space's (it has a geometry).
+template <class Space>
+struct supernet_of;
+template <class Space>
+  requires requires { Space::shape(); }
+struct supernet_of<Space> {
+  using type = vit_supernet<backend, layout>;
+  static type make(int max_batch) { return type(Space::shape(), max_batch); }
+};
+template <class Space>
+  requires requires { Space::geometry; }
+struct supernet_of<Space> {
+  using type = emo_supernet<backend>;
+  static type make(int max_batch) { return type(Space::geometry, Space::largest(), max_batch); }
+};
+template <class Space>
+using supernet_for = typename supernet_of<Space>::type;
 
 inline std::string format_duration(double seconds) {
   const auto s = static_cast<long>(std::max(0.0, seconds));
@@ -162,8 +179,8 @@ struct training_outcome {
 
 // Trains (or resumes) the supernet on the training split minus the held-out images; prints
 // progress.
-template <class Space, class Source>
-training_outcome train_supernet(const run_config& c, supernet& net, const Source& train,
+template <class Space, class Source, supernet Net>
+training_outcome train_supernet(const run_config& c, Net& net, const Source& train,
                                 const data::holdout_split& split) {
   std::filesystem::create_directories(c.out_dir);
   const auto augment = augmentation_for<Space>(c);
@@ -174,8 +191,8 @@ training_outcome train_supernet(const run_config& c, supernet& net, const Source
                                      .train = true,
                                      .workers = c.workers,
                                      .seed = c.seed});
-  supernet_trainer<Space, supernet, data::batch_loader<Source>> trainer(net, loader,
-                                                                        trainer_options_for(c));
+  supernet_trainer<Space, Net, data::batch_loader<Source>> trainer(net, loader,
+                                                                   trainer_options_for(c));
   if (c.resume && trainer.resume())
     fmt::print("resumed from {} at step {}\n", c.checkpoint().string(), trainer.step());
   else if (!c.resume && std::filesystem::exists(c.checkpoint()))
@@ -214,17 +231,42 @@ training_outcome train_supernet(const run_config& c, supernet& net, const Source
   return {trainer.history(), trainer.total_steps()};
 }
 
-// Evolutionary (or random) search on the held-out images with the supernet's inherited weights.
-template <class Space, class Source>
-search_result search_subnet(const run_config& c, supernet& net, const Source& train,
-                            const data::holdout_split& split) {
+// Batches of training images (the training split, without augmentation, shuffled by the seed) on
+// which a network with batch norms recalibrates a subnet before it is scored, tested or exported;
+// none for a network without them.
+template <class Space, class Source, supernet Net>
+evaluation_set<backend> calibration_batches(const run_config& c, const Net& net,
+                                            const Source& train,
+                                            const data::holdout_split& split) {
+  if (net.buffers().size() == 0 || c.calibration_batches == 0) return {};
+  data::batch_loader<Source> loader(train, split.train,
+                                    augmentation_for<Space>(c).without_augmentation(),
+                                    {.batch_size = c.eval_batch,
+                                     .shuffle = true,
+                                     .drop_last = true,
+                                     .train = false,
+                                     .workers = c.workers,
+                                     .seed = seeds::calibration(c.seed)});
+  return evaluation_set<backend>::from_loader(loader,
+                                              static_cast<std::size_t>(c.calibration_batches));
+}
+
+// Evolutionary (or random) search on the held-out images with the supernet's inherited weights,
+// each candidate's batch norms recalibrated on `calibration` first (when it holds batches).
+template <class Space, class Source, supernet Net>
+basic_search_result<arch_of<Net>> search_subnet(const run_config& c, Net& net,
+                                                const Source& train,
+                                                const data::holdout_split& split,
+                                                const evaluation_set<backend>& calibration) {
   auto loader = eval_loader(c, train, split.holdout, augmentation_for<Space>(c));
-  const auto fitness = make_holdout_fitness(net, loader);
+  auto fitness = make_holdout_fitness(net, loader);
+  if (calibration.batches() > 0) fitness.recalibrate_on(calibration);
   const auto constraint = constraint_for(c);
   fmt::print("searching ({}) on {} held-out training images under {}\n", c.search,
              split.holdout.size(), constraint.describe());
   const auto start = std::chrono::steady_clock::now();
-  auto progress = [&](int generation, const candidate& best, std::size_t evaluated) {
+  auto progress = [&](int generation, const basic_candidate<arch_of<Net>>& best,
+                      std::size_t evaluated) {
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     fmt::print("search {:>4} | {} evaluated | best {:.2f}% ({:.3f}M params) | {}\n", generation,
@@ -252,27 +294,30 @@ search_result search_subnet(const run_config& c, supernet& net, const Source& tr
   return result;
 }
 
-template <class Source, class Space>
-double test_top1(const run_config& c, supernet& net, const Source& test, const arch& a) {
+template <class Source, class Space, supernet Net>
+double test_top1(const run_config& c, Net& net, const Source& test, const arch_of<Net>& a) {
   auto loader = eval_loader(c, test, all_indices(test), augmentation_for<Space>(c));
   return streamed_top1(net, a, loader);
 }
 
-inline void export_chosen(const run_config& c, const supernet& net, const arch& a) {
+template <supernet Net>
+void export_chosen(const run_config& c, const Net& net, const arch_of<Net>& a) {
   std::filesystem::create_directories(c.out_dir);
   io::export_subnet(c.out_dir / "subnet.safetensors", net, a);
-  io::write_file_atomically(c.out_dir / "subnet.arch.json", arch_to_json(a) + "\n");
+  io::write_file_atomically(c.out_dir / "subnet.arch.json", nlohmann::json(a).dump() + "\n");
 }
 
-inline supernet make_supernet(const run_config& c, const vit_shape& shape) {
-  supernet net(shape, std::max(c.batch_size, c.eval_batch));
+template <class Space>
+supernet_for<Space> make_supernet(const run_config& c) {
+  auto net = supernet_of<Space>::make(std::max(c.batch_size, c.eval_batch));
   rng_engine init(seeds::initial_weights(c.seed));
   net.initialize(init);
   net.drop_path_rate = c.drop_path;
   return net;
 }
 
-inline void load_trained(const run_config& c, supernet& net) {
+template <supernet Net>
+void load_trained(const run_config& c, Net& net) {
   if (!std::filesystem::exists(c.checkpoint()))
     throw std::runtime_error(
         fmt::format("no supernet checkpoint at {} (run `train` first)", c.checkpoint().string()));
@@ -291,17 +336,30 @@ nlohmann::json run_all(const run_config& c) {
   const auto split = split_for(c, train);
   fmt::print("{}: {} training images ({} held out for the search), {} test images\n", c.dataset,
              train.size(), split.holdout.size(), test.size());
-  auto net = make_supernet(c, Space::shape());
+  auto net = make_supernet<Space>(c);
   const auto trained = train_supernet<Space>(c, net, train, split);
   const double train_seconds = elapsed();
-  const auto result = search_subnet<Space>(c, net, train, split);
+  // The running statistics as training left them, to measure what recalibration changes.
+  const std::vector<float> trained_buffers(net.buffers().values(),
+                                           net.buffers().values() + net.buffers().size());
+  const auto calibration = calibration_batches<Space>(c, net, train, split);
+  const auto result = search_subnet<Space>(c, net, train, split, calibration);
   const double search_seconds = elapsed() - train_seconds;
-  const arch& chosen = result.best.architecture;
+  const auto& chosen = result.best.architecture;
+  nlohmann::json uncalibrated = nullptr;
+  if (calibration.batches() > 0) {
+    std::copy(trained_buffers.begin(), trained_buffers.end(), net.buffers().values());
+    auto holdout = eval_loader(c, train, split.holdout, augmentation_for<Space>(c));
+    uncalibrated = streamed_top1(net, chosen, holdout);
+    recalibrate_batch_norm(net, chosen, calibration);
+  }
   const double top1 = test_top1<Source, Space>(c, net, test, chosen);
   export_chosen(c, net, chosen);
   nlohmann::json summary{
       {"test_top1", top1},
       {"holdout_top1", result.best.fitness},
+      {"holdout_top1_running_statistics", uncalibrated},
+      {"calibration_batches", calibration.batches()},
       {"params", result.best.params},
       {"flops", result.best.flops},
       {"param_limit", std::isfinite(c.max_params) ? nlohmann::json(c.max_params) : nullptr},
@@ -337,6 +395,9 @@ nlohmann::json run_all(const run_config& c) {
       "test top-1 {:.2f}%\n",
       to_string(chosen), static_cast<double>(result.best.params) / 1e6, result.best.flops / 1e6,
       100 * result.best.fitness, 100 * top1);
+  if (calibration.batches() > 0)
+    fmt::print("  held-out top-1 on the running statistics training left: {:.2f}%\n",
+               100 * uncalibrated.get<double>());
   fmt::print("total {} (training {}, search {})\n", format_duration(elapsed()),
              format_duration(train_seconds), format_duration(search_seconds));
   if (replaced > 0) fmt::print("{} undecodable images replaced (listed in the report)\n", replaced);

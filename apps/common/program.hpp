@@ -49,12 +49,27 @@ void with_space(std::string_view name, F&& f, const Entries&... entries) {
   }
 }
 
-inline arch read_arch_option(const std::string& value) {
-  if (std::filesystem::exists(value)) {
+// An arch of `Space` from --arch: JSON text, or a JSON file; refused unless it is in the space.
+template <class Space>
+typename Space::arch_type read_arch_option(const std::string& value) {
+  using arch_type = typename Space::arch_type;
+  auto a = [&] {
+    if (!std::filesystem::exists(value)) return parse_json_as<arch_type>(value, "--arch");
     const auto bytes = io::read_file_bytes(value);
-    return arch_from_json(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-  }
-  return arch_from_json(value);
+    return parse_json_as<arch_type>(
+        std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()), value);
+  }();
+  Space::validate(a);
+  return a;
+}
+
+// Recalibrates the batch norms of `a` (a network with them) on the configured training batches.
+template <class Space, class Source, supernet Net>
+void recalibrate_for(const run_config& c, Net& net, const arch_of<Net>& a) {
+  if (net.buffers().size() == 0) return;
+  const auto train = load_checked_split<Space, Source>(c, true);
+  recalibrate_batch_norm(net, a,
+                         calibration_batches<Space>(c, net, train, split_for(c, train)));
 }
 
 // `check-data DIR`: decodes every file of the image folder, lists those that cannot be decoded
@@ -133,48 +148,51 @@ int run_program(int argc, char** argv, const program_info& info, const Entries&.
         [&]<class Entry>(const Entry&) {
           using space = typename Entry::space;
           using source = typename Entry::source;
+          using net_type = supernet_for<space>;
           if (train->parsed()) {
             const auto data = load_checked_split<space, source>(c, true);
-            auto net = make_supernet(c, space::shape());
+            auto net = make_supernet<space>(c);
             train_supernet<space>(c, net, data, split_for(c, data));
           } else if (search->parsed()) {
             const auto data = load_checked_split<space, source>(c, true);
-            auto net = make_supernet(c, space::shape());
+            auto net = make_supernet<space>(c);
             load_trained(c, net);
-            const auto result = search_subnet<space>(c, net, data, split_for(c, data));
+            const auto split = split_for(c, data);
+            const auto result = search_subnet<space>(
+                c, net, data, split, calibration_batches<space>(c, net, data, split));
             io::write_file_atomically(c.out_dir / "search.json",
                                       nlohmann::json(result).dump(2) + "\n");
             io::write_file_atomically(c.out_dir / "search_best.arch.json",
-                                      arch_to_json(result.best.architecture) + "\n");
+                                      nlohmann::json(result.best.architecture).dump() + "\n");
             fmt::print("best: {} held-out top-1 {:.2f}%\n", to_string(result.best.architecture),
                        100 * result.best.fitness);
           } else if (eval->parsed()) {
             const auto test = load_checked_split<space, source>(c, false);
             double top1 = 0;
-            arch a;
+            typename space::arch_type a;
             if (!subnet_file.empty()) {
-              auto subnet = io::load_subnet<supernet>(subnet_file, c.eval_batch);
+              auto subnet = io::load_subnet<net_type>(subnet_file, c.eval_batch);
               a = subnet.architecture;
               top1 = test_top1<source, space>(c, subnet.network, test, a);
             } else {
               if (arch_option.empty())
                 throw std::invalid_argument("eval: give --subnet FILE or --arch JSON");
-              a = read_arch_option(arch_option);
-              space::validate(a);
-              auto net = make_supernet(c, space::shape());
+              a = read_arch_option<space>(arch_option);
+              auto net = make_supernet<space>(c);
               load_trained(c, net);
+              recalibrate_for<space, source>(c, net, a);
               top1 = test_top1<source, space>(c, net, test, a);
             }
             fmt::print("{}\n", nlohmann::json{{"arch", a},
                                               {"test_top1", top1},
-                                              {"params", count_params(a, space::shape())},
-                                              {"flops", count_macs(a, space::shape())}}
+                                              {"params", space::params(a)},
+                                              {"flops", space::macs(a)}}
                                    .dump());
           } else if (exporter->parsed()) {
-            const arch a = read_arch_option(arch_option);
-            space::validate(a);
-            auto net = make_supernet(c, space::shape());
+            const auto a = read_arch_option<space>(arch_option);
+            auto net = make_supernet<space>(c);
             load_trained(c, net);
+            recalibrate_for<space, source>(c, net, a);
             export_chosen(c, net, a);
             fmt::print("exported {} to {}\n", to_string(a),
                        (c.out_dir / "subnet.safetensors").string());

@@ -51,6 +51,7 @@ struct run_config {
   double min_params = 0, max_params = std::numeric_limits<double>::infinity();
   double min_flops = 0, max_flops = std::numeric_limits<double>::infinity();
   int eval_batch = 256;
+  int calibration_batches = 8;  // batch-norm recalibration: training batches of eval_batch images
 
   // Output.
   std::filesystem::path out_dir = "out";
@@ -83,6 +84,12 @@ inline void add_data_options(CLI::App& app, run_config& c) {
   app.add_option("--seed", c.seed, "Seed of everything random: same seed, same run")
       ->capture_default_str();
   app.add_option("--eval-batch", c.eval_batch, "Batch size of evaluation")->capture_default_str();
+  app.add_option("--calibration-batches", c.calibration_batches,
+                 "Networks with batch norms (EMO): training batches of --eval-batch images on "
+                 "which a subnet's batch-norm statistics are recalibrated before it is scored, "
+                 "tested or exported (0: use the running statistics training left)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
 }
 
 // Seconds in "90", "90s", "7m", "7.5m" or "1h"; `option` is named in the error.

@@ -3,6 +3,7 @@
 
 #include <ovo/data/image.hpp>
 #include <ovo/data/image_folder.hpp>
+#include <ovo/space/emo_presets.hpp>
 #include <ovo/space/presets.hpp>
 
 #include "program.hpp"
@@ -11,6 +12,15 @@ namespace ovo::app {
 
 inline constexpr space_entry<fashion_mnist_space, data::image_set> fashion_mnist_entry{
     "fashion-mnist", "28x28 grey, patch 7, embed 64-128, depth 4-6, 10 classes (MNIST formats)"};
+
+inline constexpr space_entry<emo_fashion_mnist_space, data::image_set> emo_fashion_mnist_entry{
+    "emo-fashion-mnist",
+    "EMO (iRMB) choices of EMO-1M/2M/5M/6M, 28x28 grey, stride-1 stem, 10 classes (MNIST formats)"};
+inline constexpr space_entry<emo_cifar100_space, data::image_set> emo_cifar100_entry{
+    "emo-cifar100", "EMO (iRMB) choices of EMO-1M/2M/5M/6M, 32 px, stride-1 stem, 100 classes"};
+inline constexpr space_entry<emo_imagenet_space, data::image_folder> emo_imagenet_entry{
+    "emo-imagenet",
+    "EMO (iRMB) choices of EMO-1M/2M/5M/6M, 224 px, 7x7 windows, 1000 classes (ImageNet folders)"};
 
 inline constexpr space_entry<autoformer_tiny_cifar100, data::image_set> cifar100_tiny_entry{
     "autoformer-t-cifar100", "AutoFormer-T choices, 32 px, patch 4, 100 classes"};

@@ -21,5 +21,5 @@ int main(int argc, char** argv) {
   c.out_dir = "out/cifar100";
   return run_program(argc, argv, info, cifar100_tiny_entry, cifar100_small_entry,
                      cifar100_base_entry, cifar100_tiny_224_entry, cifar100_small_224_entry,
-                     cifar100_base_224_entry);
+                     cifar100_base_224_entry, emo_cifar100_entry);
 }

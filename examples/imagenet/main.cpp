@@ -21,5 +21,5 @@ int main(int argc, char** argv) {
   c.eval_batch = 128;
   c.out_dir = "out/imagenet";
   return run_program(argc, argv, info, imagenet_tiny_entry, imagenet_small_entry,
-                     imagenet_base_entry, imagenette_tiny_entry);
+                     imagenet_base_entry, imagenette_tiny_entry, emo_imagenet_entry);
 }

@@ -45,7 +45,7 @@ TEST_CASE("seeds: the command's held-out split and initial weights are the libra
     CHECK(split.train == library_split.train);
     holdouts.push_back(split.holdout);
 
-    const auto net = ovo::app::make_supernet(c, space::shape());
+    const auto net = ovo::app::make_supernet<space>(c);
     ovo::vit_supernet<ovo::cpu<float>> library_net(space::shape(), 1);
     ovo::rng_engine init(ovo::seeds::initial_weights(seed));
     library_net.initialize(init);

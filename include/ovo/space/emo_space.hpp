@@ -69,6 +69,9 @@ template <class Stage0, class Stage1, class Stage2, class Stage3, emo_geometry_t
 struct emo_space {
   using arch_type = emo_arch;
   static constexpr emo_geometry geometry = Geometry::value;
+  // The images and classes of the geometry, under the names a ViT space gives them.
+  static constexpr int image_size = geometry.image_size, channels = geometry.channels,
+                       num_classes = geometry.classes;
   static constexpr std::array<emo_stage_choices, emo_stages> stages{
       emo_stage_choices{Stage0::depths, Stage0::widths, Stage0::expansions, Stage0::attention},
       emo_stage_choices{Stage1::depths, Stage1::widths, Stage1::expansions, Stage1::attention},

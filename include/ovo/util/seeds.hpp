@@ -18,6 +18,11 @@ inline std::uint64_t initial_weights(std::uint64_t seed) {
   return derive_seed(seed, 0x494e'4954);
 }
 
+// The order of the training images whose first batches recalibrate batch norms.
+inline std::uint64_t calibration(std::uint64_t seed) {
+  return derive_seed(seed, 0x4341'4c49);
+}
+
 // Training step `step`'s subnets and drop-path.
 inline std::uint64_t step(std::uint64_t seed, long step) {
   return derive_seed(seed, static_cast<std::uint64_t>(step), 0x5354'4550);

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstddef>
+#include <vector>
 
 #include "ovo/backend/conv_geometry.hpp"
 #include "ovo/backend/matrix_view.hpp"
@@ -50,13 +52,15 @@ struct cpu_convolution {
     const int channels = x.cols;
     assert(x.rows == g.in_rows() && y.rows == g.out_rows() && y.cols == channels &&
            w.rows == channels && w.cols == g.taps());
+    const T* taps_by_channel = transposed(w);
 #pragma omp parallel for schedule(static)
     for (int o = 0; o < g.out_rows(); ++o) {
       T* dst = y.row(o);
       std::fill(dst, dst + channels, T(0));
       for_each_tap(g, o, [&](int tap, int in_row) {
         const T* src = x.row(in_row);
-        for (int c = 0; c < channels; ++c) dst[c] += w.row(c)[tap] * src[c];
+        const T* weight = taps_by_channel + static_cast<std::ptrdiff_t>(tap) * channels;
+        for (int c = 0; c < channels; ++c) dst[c] += weight[c] * src[c];
       });
     }
   }
@@ -69,20 +73,48 @@ struct cpu_convolution {
     assert(x.rows == g.in_rows() && dy.rows == g.out_rows() && dy.cols == channels &&
            dx.rows == x.rows && dx.cols == channels && w.rows == channels && w.cols == g.taps() &&
            dw.rows == channels && dw.cols == g.taps());
+    const int taps = g.taps();
+    const T* taps_by_channel = transposed(w);
     scatter_to_inputs(g, dx, [&](int o, int tap, T* dst) {
       const T* grad = dy.row(o);
-      for (int c = 0; c < channels; ++c) dst[c] += w.row(c)[tap] * grad[c];
+      const T* weight = taps_by_channel + static_cast<std::ptrdiff_t>(tap) * channels;
+      for (int c = 0; c < channels; ++c) dst[c] += weight[c] * grad[c];
     });
-    for (int o = 0; o < g.out_rows(); ++o) {
-      const T* grad = dy.row(o);
-      for_each_tap(g, o, [&](int tap, int in_row) {
-        const T* src = x.row(in_row);
-        for (int c = 0; c < channels; ++c) dw.row(c)[tap] += grad[c] * src[c];
-      });
-    }
+    // Per image [taps, C] sums in parallel, then added image by image in order: the result does
+    // not depend on the thread count.
+    const auto per_image = static_cast<std::size_t>(taps) * channels;
+    thread_local std::vector<T> buffer;
+    buffer.assign(per_image * g.batch, T(0));
+    T* const sums = buffer.data();  // the calling thread's buffer, shared with the team
+    const int out_per_image = g.out_height() * g.out_width();
+#pragma omp parallel for schedule(static)
+    for (int b = 0; b < g.batch; ++b)
+      for (int o = b * out_per_image; o < (b + 1) * out_per_image; ++o) {
+        const T* grad = dy.row(o);
+        for_each_tap(g, o, [&](int tap, int in_row) {
+          const T* src = x.row(in_row);
+          T* sum = sums + b * per_image + static_cast<std::size_t>(tap) * channels;
+          for (int c = 0; c < channels; ++c) sum[c] += grad[c] * src[c];
+        });
+      }
+    for (int b = 0; b < g.batch; ++b)
+      for (int tap = 0; tap < taps; ++tap) {
+        const T* sum = sums + b * per_image + static_cast<std::size_t>(tap) * channels;
+        for (int c = 0; c < channels; ++c) dw.row(c)[tap] += sum[c];
+      }
   }
 
  private:
+  // w [C, taps] as [taps, C] in a buffer of the calling thread, valid until its next call.
+  static const T* transposed(matrix_view<const T> w) {
+    thread_local std::vector<T> out;
+    out.resize(static_cast<std::size_t>(w.rows) * w.cols);
+    for (int c = 0; c < w.rows; ++c)
+      for (int tap = 0; tap < w.cols; ++tap)
+        out[static_cast<std::size_t>(tap) * w.rows + c] = w.row(c)[tap];
+    return out.data();
+  }
+
   // Writes dx [g.in_rows(), C]: zero, then add(o, tap, dx row of the input pixel of output pixel o
   // at that tap) for every output pixel and tap inside the image. One image per thread, so that
   // no two threads add into the same row.
