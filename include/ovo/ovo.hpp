@@ -41,6 +41,7 @@
 #include "ovo/optim/adamw.hpp"
 #include "ovo/optim/clip.hpp"
 #include "ovo/optim/schedule.hpp"
+#include "ovo/optim/sgd.hpp"
 #include "ovo/report/run_report.hpp"
 #include "ovo/report/svg_plot.hpp"
 #include "ovo/sample/arch_sampler.hpp"

@@ -113,6 +113,10 @@ namespace ovo {
 //   scale(T* x, size_t n, T factor)                      x *= factor
 //   adamw_update(param, grad, exp_avg, exp_avg_sq, n, lr, beta1, beta2, eps, weight_decay, step)
 //                                                        param, exp_avg, exp_avg_sq updated
+//   sgd_update(param, grad, momentum_buffer, n, lr, momentum, weight_decay, nesterov, first_step)
+//                                                        param, momentum_buffer updated
+//                                                        (torch.optim.SGD; the buffer is set to
+//                                                        the decayed gradient on the first step)
 template <class B>
 concept backend = requires(std::span<const typename B::scalar> host_in,
                            std::span<typename B::scalar> host_out, typename B::scalar* p,
@@ -174,6 +178,7 @@ concept backend = requires(std::span<const typename B::scalar> host_in,
   { B::sum_of_squares(cp, n) } -> std::same_as<double>;
   { B::scale(p, n, s) } -> std::same_as<void>;
   { B::adamw_update(p, cp, p, p, n, d, d, d, d, d, step) } -> std::same_as<void>;
+  { B::sgd_update(p, cp, p, n, d, d, d, flag, flag) } -> std::same_as<void>;
 };
 
 }  // namespace ovo
