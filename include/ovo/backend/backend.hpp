@@ -58,6 +58,9 @@ namespace ovo {
 //   relu_forward, silu_forward (x, y, n)                 as gelu_forward: max(x, 0), x sigmoid(x)
 //   relu_backward, silu_backward (x, dy, dx, n)          as gelu_backward
 //  convolution (images channels-last: [batch * height * width, channels], conv_geometry g)
+//   images_to_channels_last(images, batch, channels, height, width, view<T> rows)
+//                                                        NCHW images to rows [batch * height *
+//                                                        width, channels], written
 //   im2col(view<const T> x, g, view<T> columns)          columns [g.out_rows(), C * k * k] written:
 //                                                        column c * k * k + ky * k + kx (PyTorch's
 //                                                        weight order) holds the tap's pixel, 0 in
@@ -149,6 +152,7 @@ concept backend = requires(std::span<const typename B::scalar> host_in,
   { B::silu_forward(cp, p, n) } -> std::same_as<void>;
   { B::silu_backward(cp, cp, p, n) } -> std::same_as<void>;
   // convolution
+  { B::images_to_channels_last(cp, i, i, i, i, m) } -> std::same_as<void>;
   { B::im2col(cm, g, m) } -> std::same_as<void>;
   { B::col2im(cm, g, m) } -> std::same_as<void>;
   { B::depthwise_conv_forward(cm, cm, g, m) } -> std::same_as<void>;

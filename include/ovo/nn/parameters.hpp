@@ -1,6 +1,7 @@
 // Named super-shaped parameters in one flat value buffer and one flat gradient buffer.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <numeric>
@@ -14,8 +15,17 @@
 
 namespace ovo {
 
-// How a parameter starts: timm's ViT init (truncated normal, std 0.02, for weights and tokens).
-enum class parameter_init { zeros, ones, truncated_normal };
+// How a parameter starts: timm's ViT init (truncated normal, std 0.02, for weights and tokens),
+// or torchvision's ResNet convolutions (normal, std sqrt(2 / fan_out), fan_out = shape[0] times
+// the kernel's elements shape[2] * shape[3] * ...: Kaiming's for ReLU, mode fan_out).
+enum class parameter_init { zeros, ones, truncated_normal, kaiming_normal_fan_out };
+
+// The fan_out of a weight [out, in, k...]: out times the elements of one kernel.
+inline double fan_out(const std::vector<std::int64_t>& shape) {
+  double fan = shape.empty() ? 1.0 : static_cast<double>(shape[0]);
+  for (std::size_t i = 2; i < shape.size(); ++i) fan *= static_cast<double>(shape[i]);
+  return fan;
+}
 
 struct parameter_info {
   std::string name;
@@ -70,14 +80,19 @@ class parameter_store {
     throw std::out_of_range(fmt::format("parameters: no parameter named '{}'", name));
   }
 
-  // Every parameter set by its init rule, normal draws in registration order.
+  // Every parameter set by its init rule, normal draws in registration order; `stddev` is the
+  // truncated normal's.
   void initialize(rng_engine& rng, double stddev = 0.02) {
     std::vector<T> host(total_);
-    for (const auto& e : entries_)
+    for (const auto& e : entries_) {
+      const double kaiming_stddev = std::sqrt(2.0 / fan_out(e.shape));
       for (std::size_t i = 0; i < e.size; ++i)
         host[e.offset + i] = e.init == parameter_init::ones    ? T(1)
                              : e.init == parameter_init::zeros ? T(0)
-                                                               : T(truncated_normal(rng, stddev));
+                             : e.init == parameter_init::kaiming_normal_fan_out
+                                 ? T(kaiming_stddev * standard_normal(rng))
+                                 : T(truncated_normal(rng, stddev));
+    }
     Backend::copy_from_host(host, values_.data());
   }
 
