@@ -5,7 +5,8 @@ int main(int argc, char** argv) {
   using namespace ovo::app;
   const program_info info{
       "ovo",
-      "One-shot architecture search (ViT and EMO spaces): train a weight-sharing supernet (uniform, sandwich or "
+      "One-shot architecture search (ViT and EMO spaces): train a weight-sharing supernet "
+      "(uniform, sandwich or "
       "OVO online distillation), search it under a parameter/FLOP budget, evaluate and export the "
       "chosen subnet.",
       {}};

@@ -38,13 +38,17 @@ using layout = qkv_blocked;
 template <class Space>
 struct supernet_of;
 template <class Space>
-  requires requires { Space::shape(); }
+requires requires {
+  Space::shape();
+}
 struct supernet_of<Space> {
   using type = vit_supernet<backend, layout>;
   static type make(int max_batch) { return type(Space::shape(), max_batch); }
 };
 template <class Space>
-  requires requires { Space::geometry; }
+requires requires {
+  Space::geometry;
+}
 struct supernet_of<Space> {
   using type = emo_supernet<backend>;
   static type make(int max_batch) { return type(Space::geometry, Space::largest(), max_batch); }
@@ -236,8 +240,7 @@ training_outcome train_supernet(const run_config& c, Net& net, const Source& tra
 // none for a network without them.
 template <class Space, class Source, supernet Net>
 evaluation_set<backend> calibration_batches(const run_config& c, const Net& net,
-                                            const Source& train,
-                                            const data::holdout_split& split) {
+                                            const Source& train, const data::holdout_split& split) {
   if (net.buffers().size() == 0 || c.calibration_batches == 0) return {};
   data::batch_loader<Source> loader(train, split.train,
                                     augmentation_for<Space>(c).without_augmentation(),
@@ -254,8 +257,7 @@ evaluation_set<backend> calibration_batches(const run_config& c, const Net& net,
 // Evolutionary (or random) search on the held-out images with the supernet's inherited weights,
 // each candidate's batch norms recalibrated on `calibration` first (when it holds batches).
 template <class Space, class Source, supernet Net>
-basic_search_result<arch_of<Net>> search_subnet(const run_config& c, Net& net,
-                                                const Source& train,
+basic_search_result<arch_of<Net>> search_subnet(const run_config& c, Net& net, const Source& train,
                                                 const data::holdout_split& split,
                                                 const evaluation_set<backend>& calibration) {
   auto loader = eval_loader(c, train, split.holdout, augmentation_for<Space>(c));

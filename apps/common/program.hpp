@@ -14,6 +14,7 @@
 #include <ovo/data/image_check.hpp>
 
 #include "pipeline.hpp"
+#include "teacher.hpp"
 
 namespace ovo::app {
 
@@ -68,8 +69,7 @@ template <class Space, class Source, supernet Net>
 void recalibrate_for(const run_config& c, Net& net, const arch_of<Net>& a) {
   if (net.buffers().size() == 0) return;
   const auto train = load_checked_split<Space, Source>(c, true);
-  recalibrate_batch_norm(net, a,
-                         calibration_batches<Space>(c, net, train, split_for(c, train)));
+  recalibrate_batch_norm(net, a, calibration_batches<Space>(c, net, train, split_for(c, train)));
 }
 
 // `check-data DIR`: decodes every file of the image folder, lists those that cannot be decoded
@@ -117,6 +117,7 @@ int run_program(int argc, char** argv, const program_info& info, const Entries&.
       "check-data",
       "Decode every file of an image folder (DIR/<class>/<files>) and list those that cannot be "
       "decoded, with the reason; exits with 1 when there are any");
+  teacher_command teacher(app, c);
   std::filesystem::path check_dir;
   unsigned check_threads = 0;
   check->add_option("dir", check_dir, "The image folder, such as data/imagenet/train")->required();
@@ -143,6 +144,7 @@ int run_program(int argc, char** argv, const program_info& info, const Entries&.
       return 0;
     }
     if (check->parsed()) return check_data(check_dir, check_threads);
+    if (teacher.parsed()) return teacher.run(c);
     with_space(
         c.space,
         [&]<class Entry>(const Entry&) {

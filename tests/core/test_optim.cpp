@@ -1,7 +1,9 @@
-// AdamW against values computed by hand, the cosine schedule and global-norm clipping.
+// AdamW and SGD against values computed by hand, the cosine schedule and global-norm clipping.
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <utility>
+#include <vector>
 
 #include <ovo/ovo.hpp>
 
@@ -65,4 +67,73 @@ TEST_CASE("global-norm clipping scales all gradients together") {
   CHECK(ovo::clip_grad_norm(params, 1.0) == doctest::Approx(5.0));
   CHECK(params.grads()[0] == doctest::Approx(3.0 / (5.0 + 1e-6)));
   CHECK(params.grads()[2] == doctest::Approx(4.0 / (5.0 + 1e-6)));
+}
+
+namespace {
+
+// torch.optim.SGD's update of one value, in double, for the steps' gradients (dampening 0).
+std::vector<double> torch_sgd(double p, const std::vector<double>& grads,
+                              const std::vector<double>& lrs, double momentum, double weight_decay,
+                              bool nesterov) {
+  std::vector<double> out;
+  double buffer = 0;
+  for (std::size_t t = 0; t < grads.size(); ++t) {
+    double d = grads[t] + weight_decay * p;
+    if (momentum != 0) {
+      buffer = t == 0 ? d : momentum * buffer + d;
+      d = nesterov ? d + momentum * buffer : buffer;
+    }
+    p -= lrs[t] * d;
+    out.push_back(p);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("SGD with momentum, Nesterov or not, matches torch.optim.SGD's rule over three steps") {
+  const std::vector<double> grads_w{0.5, -0.25, 0.0}, grads_b{2.0, 1.0, -3.0}, lrs{0.1, 0.05, 0.02};
+  for (const auto& [momentum, nesterov] :
+       {std::pair{0.9, true}, std::pair{0.9, false}, std::pair{0.0, false}}) {
+    CAPTURE(momentum);
+    CAPTURE(nesterov);
+    ovo::parameter_store<backend> params;
+    params.add("w", {1}, true, ovo::parameter_init::zeros);
+    params.add("b", {1}, false, ovo::parameter_init::zeros);
+    params.allocate();
+    params.values()[0] = 1.5;
+    params.values()[1] = -0.5;
+    ovo::sgd<backend> opt(params,
+                          {.momentum = momentum, .weight_decay = 5e-4, .nesterov = nesterov});
+    const auto w = torch_sgd(1.5, grads_w, lrs, momentum, 5e-4, nesterov);
+    const auto b = torch_sgd(-0.5, grads_b, lrs, momentum, 0.0, nesterov);  // no decay on "b"
+    for (std::size_t t = 0; t < lrs.size(); ++t) {
+      CAPTURE(t);
+      params.grads()[0] = grads_w[t];
+      params.grads()[1] = grads_b[t];
+      opt.step(lrs[t]);
+      CHECK(params.values()[0] == doctest::Approx(w[t]).epsilon(1e-14));
+      CHECK(params.values()[1] == doctest::Approx(b[t]).epsilon(1e-14));
+    }
+    CHECK(opt.steps() == 3);
+  }
+  // By hand, Nesterov's first two steps of "w": the buffer starts as the decayed gradient.
+  const double d1 = 0.5 + 5e-4 * 1.5, p1 = 1.5 - 0.1 * (d1 + 0.9 * d1);
+  const double d2 = -0.25 + 5e-4 * p1, buffer2 = 0.9 * d1 + d2,
+               p2 = p1 - 0.05 * (d2 + 0.9 * buffer2);
+  const auto w = torch_sgd(1.5, grads_w, lrs, 0.9, 5e-4, true);
+  CHECK(w[0] == doctest::Approx(p1).epsilon(1e-15));
+  CHECK(w[1] == doctest::Approx(p2).epsilon(1e-15));
+}
+
+TEST_CASE("SGD options out of range are refused, naming the option") {
+  ovo::parameter_store<backend> params;
+  params.add("w", {1}, true, ovo::parameter_init::zeros);
+  params.allocate();
+  CHECK_THROWS_WITH_AS(ovo::sgd<backend>(params, {.momentum = 1.0}),
+                       doctest::Contains("momentum is 1"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(ovo::sgd<backend>(params, {.weight_decay = -1.0}),
+                       doctest::Contains("weight_decay is -1"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(ovo::sgd<backend>(params, {.momentum = 0.0, .nesterov = true}),
+                       doctest::Contains("nesterov"), std::invalid_argument);
 }

@@ -382,7 +382,8 @@ TEST_CASE(
 }
 
 TEST_CASE("examples: every option of every command is explained in --help") {
-  for (const auto& sub : {"run", "train", "search", "eval", "export", "check-data"}) {
+  for (const auto& sub :
+       {"run", "train", "search", "eval", "export", "check-data", "train-teacher"}) {
     const auto help = run_command({OVO_COMMAND, sub, "--help"});
     CAPTURE(help.output);
     REQUIRE(help.exit_code == 0);
@@ -457,4 +458,60 @@ TEST_CASE("examples: docs/tutorial.md's program is examples/tutorial/main.cpp, a
   CHECK(run.output.find("params, test top-1") != std::string::npos);
   CHECK(ovo::io::safetensors::load(dir / "subnet.safetensors").metadata.at("format") ==
         "ovo.subnet.v1");
+}
+
+TEST_CASE("examples: ovo train-teacher trains a ResNet, tests it and saves a file that reloads") {
+  const ovo::test::temp_dir dir("train_teacher");
+  const auto data = write_tiny_fashion_mnist(dir, 200, 40, 7);
+  const auto out = dir / "out";
+  const auto run = run_command({OVO_COMMAND,
+                                "train-teacher",
+                                "--dataset",
+                                "fashion-mnist",
+                                "--data",
+                                data.string(),
+                                "--out",
+                                out.string(),
+                                "--depth",
+                                "8",
+                                "--steps",
+                                "4",
+                                "--batch",
+                                "16",
+                                "--eval-batch",
+                                "20",
+                                "--holdout-per-class",
+                                "2",
+                                "--log-every",
+                                "2"});
+  CAPTURE(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.output.find("training teacher resnet-8 (") != std::string::npos);
+  CHECK(run.output.find("on 180 1x28x28 images of 10 classes (20 held out), 4 steps of batch 16") !=
+        std::string::npos);
+  CHECK(run.output.find("step      4/4 | epoch 0 | loss ") != std::string::npos);
+  const auto reported = run.output.find("test top-1 ");
+  REQUIRE(reported != std::string::npos);
+
+  // The file holds the network: read back, it scores the test set as the command reported.
+  using teacher_type = ovo::resnet<ovo::cpu<float>>;
+  auto teacher = ovo::io::load_subnet<teacher_type>(out / "teacher.safetensors", 20);
+  CHECK(teacher.network.shape().height == 28);
+  CHECK(teacher.network.input().channels == 1);
+  CHECK(teacher.network.classes() == 10);
+  const auto test = ovo::data::load_dataset<ovo::data::image_set>("fashion-mnist", data,
+                                                                  ovo::data::dataset_split::test);
+  std::vector<std::size_t> indices(test.size());
+  for (std::size_t i = 0; i < indices.size(); ++i) indices[i] = i;
+  ovo::data::batch_loader<ovo::data::image_set> loader(
+      test, indices, ovo::data::dataset_augmentation("fashion-mnist", 28, 1),
+      {.batch_size = 20, .shuffle = false, .drop_last = false, .train = false, .workers = 0});
+  const double top1 = ovo::streamed_top1(teacher.network, teacher.architecture, loader);
+  CHECK(run.output.find(fmt::format("test top-1 {:.2f}%, saved to {}", 100 * top1,
+                                    (out / "teacher.safetensors").string())) != std::string::npos);
+
+  const auto refused = run_command({OVO_COMMAND, "train-teacher", "--dataset", "fashion-mnist",
+                                    "--data", data.string(), "--depth", "9"});
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.output.find("depth 9, expected 6n + 2") != std::string::npos);
 }

@@ -1,5 +1,6 @@
-// The convolutional layers and ops on elastic channel prefixes: values by hand, gradients by
-// central finite differences in double precision, nothing written outside the active slice.
+// The convolutional layers and ops on elastic channel prefixes, and the ResNet basic block built
+// from them: values by hand, gradients by central finite differences in double precision, nothing
+// written outside the active slice.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -409,4 +410,78 @@ TEST_CASE("global average pooling of a channel prefix, and its backward") {
   CHECK(padding_untouched(dx, 92));
   const auto dx_packed = in_layout_of(dx, x);
   check_against_finite_differences(x.values.data(), x.values.size(), dx_packed.data(), loss, "dx");
+}
+
+TEST_CASE("basic block, identity and projection shortcut, training and eval: every gradient") {
+  struct block_case {
+    int in, out, stride;
+  };
+  for (const auto& [in, out, stride] : {block_case{3, 3, 1}, block_case{3, 4, 2}})
+    for (const bool training : {true, false}) {
+      CAPTURE(out);
+      CAPTURE(training);
+      const int batch = 2, height = 6, width = 5;
+      using block_type = ovo::basic_block<backend>;
+      ovo::parameter_store<backend> params, buffers;
+      ovo::workspace<backend> ws;
+      const auto columns =
+          ws.reserve(block_type::column_values(in, out, stride, batch, height, width));
+      const block_type block(params, buffers, ws, columns, "layer2.0", in, out, stride, batch,
+                             height, width);
+      CHECK(block.projection == (out != in));
+      const auto first = ws.reserve(block.scratch_values(batch)),
+                 second = ws.reserve(block.scratch_values(batch)), ones = ws.reserve(batch);
+      params.allocate();
+      buffers.allocate();
+      ws.allocate();
+      std::fill(ws[ones], ws[ones] + batch, 1.0);
+      const block_type::scratch s{ws[first], ws[second], ws[ones]};
+      auto values = random_vector(params.size(), 100 + out, 0.5);
+      std::copy(values.begin(), values.end(), params.values());
+      auto running = random_vector(buffers.size(), 101, 0.5);
+      for (const auto& e : buffers.entries())  // positive running variances
+        if (e.name.ends_with("running_var"))
+          for (std::size_t i = e.offset; i < e.offset + e.size; ++i)
+            running[i] = 0.5 + running[i] * running[i];
+      std::copy(running.begin(), running.end(), buffers.values());
+
+      image_rows x(batch * height * width, in, in + 1, 102);
+      const int out_rows = batch * block.out_height * block.out_width;
+      CHECK(block.out_height == (stride == 1 ? height : 3));
+      const auto dir = random_vector(out_rows * out, 103);
+      ovo::rng_engine rng(0);
+      auto loss = [&] {
+        block.forward(params, buffers, ws, x.cview(), batch,
+                      training ? ovo::forward_mode::train(rng) : ovo::forward_mode::eval(), s);
+        return dot(block.output(ws, batch).data, dir.data(), dir.size());
+      };
+      loss();
+      const auto sentinel = random_vector(params.size(), 104);
+      std::copy(sentinel.begin(), sentinel.end(), params.grads());
+      auto d_out = dir;
+      image_rows dx(x.rows, in, in + 2, 105);
+      block.backward(params, buffers, ws, x.cview(), batch, training,
+                     make_matrix_view(d_out.data(), out_rows, out), dx.view(), s);
+      CHECK(padding_untouched(dx, 105));
+      const auto dx_packed = in_layout_of(dx, x);
+      check_against_finite_differences(x.values.data(), x.values.size(), dx_packed.data(), loss,
+                                       "dx");
+      const auto added = added_gradients(params, sentinel, std::vector<bool>(params.size(), true));
+      check_against_finite_differences(params.values(), params.size(), added.data(), loss,
+                                       "dparams");
+    }
+}
+
+TEST_CASE("NCHW images to channels-last rows, non-square") {
+  const int batch = 2, channels = 3, height = 2, width = 4;
+  const auto images = random_vector(batch * channels * height * width, 110);
+  image_rows rows(batch * height * width, channels, channels + 1, 111);
+  backend::images_to_channels_last(images.data(), batch, channels, height, width, rows.view());
+  CHECK(padding_untouched(rows, 111));
+  for (int b = 0; b < batch; ++b)
+    for (int c = 0; c < channels; ++c)
+      for (int y = 0; y < height; ++y)
+        for (int x = 0; x < width; ++x)
+          CHECK(rows.at((b * height + y) * width + x, c) ==
+                images[((b * channels + c) * height + y) * width + x]);
 }

@@ -1,4 +1,5 @@
-// Training steps: OVO's and the sandwich rule's gradients against finite differences, samplers.
+// Training steps: OVO's and the sandwich rule's gradients against finite differences, frozen
+// teachers (a subnet of another ViT, a ResNet) left untouched, samplers.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -154,6 +155,45 @@ TEST_CASE("distillation step with a frozen teacher of another network: students'
     CAPTURE(i);
     CHECK(grads[i] == doctest::Approx((up - down) / (2 * h)).epsilon(2e-5).scale(1e-4));
   }
+}
+
+TEST_CASE("distillation step with a frozen ResNet teacher: the teacher and its logits unchanged") {
+  const int batch = 3, classes = tiny_space::num_classes;
+  net_type net(tiny_space::shape(), batch);
+  ovo::resnet<backend> teacher(
+      {.depth = 8, .classes = classes, .channels = 2, .height = 8, .width = 8}, batch);
+  ovo::rng_engine rng(41);
+  net.initialize(rng);
+  teacher.initialize(rng);
+  auto images = random_vector(batch * 2 * 8 * 8, 42);
+  const ovo::image_batch<double> x{images.data(), batch, 2, 8, 8};
+  // Running statistics of a trained teacher, then sentinels in its gradients.
+  for (long pass = 0; pass < 2; ++pass)
+    teacher.forward(x, teacher.arch(), ovo::forward_mode::calibration(pass));
+  auto& tp = teacher.parameters();
+  std::fill(tp.grads(), tp.grads() + tp.size(), 7.0);
+  const std::vector<double> teacher_weights(tp.values(), tp.values() + tp.size());
+  const std::vector<double> teacher_buffers(teacher.buffers().values(),
+                                            teacher.buffers().values() + teacher.buffers().size());
+  const double* t = teacher.logits(x);
+  const std::vector<double> teacher_logits(t, t + batch * classes);
+
+  const std::vector<float> soft{0.7f, 0.1f, 0.1f, 0.05f, 0.05f, 0.2f, 0.2f, 0.2f,
+                                0.2f, 0.2f, 0.0f, 0.0f,  0.0f,  0.0f, 1.0f};
+  const std::vector<ovo::arch> students{tiny_space::sample(rng), tiny_space::smallest()};
+  auto& p = net.parameters();
+  const std::vector<double> weights(p.values(), p.values() + p.size());
+  ovo::adamw<backend> optimizer(p, {});
+  ovo::distillation_step<net_type> step(net, {.alpha = 0.5, .temperature = 2.0});
+  for (int i = 0; i < 2; ++i)
+    step(net, optimizer, x, std::span<const float>(soft), teacher,
+         std::span<const ovo::arch>(students), 1e-3, rng);
+  CHECK(!std::equal(weights.begin(), weights.end(), p.values()));
+  CHECK(std::all_of(tp.grads(), tp.grads() + tp.size(), [](double g) { return g == 7.0; }));
+  CHECK(std::equal(teacher_weights.begin(), teacher_weights.end(), tp.values()));
+  CHECK(std::equal(teacher_buffers.begin(), teacher_buffers.end(), teacher.buffers().values()));
+  t = teacher.logits(x);
+  CHECK(std::vector<double>(t, t + batch * classes) == teacher_logits);
 }
 
 TEST_CASE("distillation step: a NaN student loss stops it before the weights change") {

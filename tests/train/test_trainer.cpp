@@ -1,4 +1,5 @@
-// The supernet trainer: resumed runs end with an uninterrupted run's weights; evaluation sets.
+// The trainers: resumed supernet runs end with an uninterrupted run's weights, a budgeted run
+// replays with its step count (supernet and classifier training); evaluation sets.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -331,4 +332,68 @@ TEST_CASE("trainer: two data-parallel processes on half batches end with one pro
                        std::invalid_argument);
   CHECK(ovo::shard_of(6, 1, 3).first == 2);
   CHECK(ovo::shard_of(6, 1, 3).count == 2);
+}
+
+TEST_CASE("classifier trainer: SGD trains a ResNet-8; a time budget's step count replays it") {
+  using backend = ovo::cpu<float>;
+  using net_type = ovo::resnet<backend>;
+  const ovo::resnet_shape shape{
+      .depth = 8, .classes = tiny_space::num_classes, .channels = 2, .height = 8, .width = 8};
+  // The weights, buffers, history and step count after training with `options`.
+  struct outcome {
+    std::vector<float> weights, buffers;
+    std::vector<ovo::training_record> history;
+    long total_steps = 0;
+  };
+  auto train = [&](const ovo::classifier_training_options& options, int batch = 4) {
+    net_type net(shape, 4);
+    ovo::rng_engine init(1);
+    net.initialize(init);
+    synthetic_loader loader;
+    loader.batch = batch;
+    ovo::classifier_trainer<net_type, synthetic_loader> trainer(net, net.arch(), loader, options);
+    trainer.train();
+    const auto& p = net.parameters();
+    const auto& b = net.buffers();
+    return outcome{{p.values(), p.values() + p.size()},
+                   {b.values(), b.values() + b.size()},
+                   trainer.history(),
+                   trainer.total_steps()};
+  };
+  ovo::classifier_training_options options;
+  options.total_steps = 24;
+  options.log_every = 6;
+  options.seed = 3;
+  const auto trained = train(options);
+  REQUIRE(trained.history.size() == 4);
+  CHECK(trained.history.back().step == 24);
+  CHECK(trained.history.back().epoch == 7);  // 3 batches per epoch
+  CHECK(trained.history.front().lr == doctest::Approx(0.1).epsilon(0.05));
+  CHECK(trained.history.back().loss < trained.history.front().loss);
+  auto one_step = options;
+  one_step.total_steps = 1;
+  CHECK(trained.buffers != train(one_step).buffers);
+
+  // Whatever count a budget gives, the same count without a budget replays the run.
+  options.log_every = 0;
+  options.warmup_steps = 4;
+  options.budget_skip_steps = 1;
+  options.budget_probe_steps = 3;
+  options.time_budget_seconds = 1e-9;  // spent by the probe: the run ends where the probe does
+  CHECK(train(options).total_steps == 4);
+  options.time_budget_seconds = 0.2;
+  const auto budgeted = train(options);
+  CHECK(budgeted.total_steps >= 4);
+  auto replay = options;
+  replay.time_budget_seconds = 0;
+  replay.total_steps = budgeted.total_steps;
+  CHECK(train(replay).weights == budgeted.weights);
+
+  options.warmup_steps = 3;
+  CHECK_THROWS_WITH_AS(train(options), doctest::Contains("warmup_steps is 3, expected at least 4"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(train(replay, 5),
+                       doctest::Contains("a batch of 5 images of 2x8x8 (640 values), expected "
+                                         "1..4 images of 2x8x8"),
+                       std::invalid_argument);
 }

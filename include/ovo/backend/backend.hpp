@@ -61,6 +61,9 @@ namespace ovo {
 //   sigmoid_forward(x, y, n), sigmoid_backward(x, dy, dx, n)
 //                                                        as gelu's: 1 / (1 + exp(-x))
 //  convolution (images channels-last: [batch * height * width, channels], conv_geometry g)
+//   images_to_channels_last(images, batch, channels, height, width, view<T> rows)
+//                                                        NCHW images to rows [batch * height *
+//                                                        width, channels], written
 //   im2col(view<const T> x, g, view<T> columns)          columns [g.out_rows(), C * k * k] written:
 //                                                        column c * k * k + ky * k + kx (PyTorch's
 //                                                        weight order) holds the tap's pixel, 0 in
@@ -131,6 +134,10 @@ namespace ovo {
 //   scale(T* x, size_t n, T factor)                      x *= factor
 //   adamw_update(param, grad, exp_avg, exp_avg_sq, n, lr, beta1, beta2, eps, weight_decay, step)
 //                                                        param, exp_avg, exp_avg_sq updated
+//   sgd_update(param, grad, momentum_buffer, n, lr, momentum, weight_decay, nesterov, first_step)
+//                                                        param, momentum_buffer updated
+//                                                        (torch.optim.SGD; the buffer is set to
+//                                                        the decayed gradient on the first step)
 template <class B>
 concept backend = requires(std::span<const typename B::scalar> host_in,
                            std::span<typename B::scalar> host_out, typename B::scalar* p,
@@ -165,6 +172,7 @@ concept backend = requires(std::span<const typename B::scalar> host_in,
   { B::sigmoid_forward(cp, p, n) } -> std::same_as<void>;
   { B::sigmoid_backward(cp, cp, p, n) } -> std::same_as<void>;
   // convolution
+  { B::images_to_channels_last(cp, i, i, i, i, m) } -> std::same_as<void>;
   { B::im2col(cm, g, m) } -> std::same_as<void>;
   { B::col2im(cm, g, m) } -> std::same_as<void>;
   { B::depthwise_conv_forward(cm, cm, g, m) } -> std::same_as<void>;
@@ -202,6 +210,7 @@ concept backend = requires(std::span<const typename B::scalar> host_in,
   { B::sum_of_squares(cp, n) } -> std::same_as<double>;
   { B::scale(p, n, s) } -> std::same_as<void>;
   { B::adamw_update(p, cp, p, p, n, d, d, d, d, d, step) } -> std::same_as<void>;
+  { B::sgd_update(p, cp, p, n, d, d, d, flag, flag) } -> std::same_as<void>;
 };
 
 }  // namespace ovo

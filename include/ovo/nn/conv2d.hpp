@@ -26,11 +26,21 @@ struct conv2d {
   workspace_slot columns;  // im2col of the input, [g.out_rows(), in * k * k]
 
   conv2d() = default;
-  // largest: the largest batch and image this layer sees, and its kernel, stride and padding.
+  // largest: the largest batch and image this layer sees, and its kernel, stride and padding. The
+  // im2col columns get a slot of their own in ws.
   conv2d(parameter_store<Backend>& params, workspace<Backend>& ws, const std::string& name, int out,
          int in, const conv_geometry& largest, bool with_bias,
-         parameter_init init = parameter_init::truncated_normal)
-      : weight(params.add(name + ".weight", {out, in, largest.kernel, largest.kernel}, true, init)),
+         parameter_init weight_init = parameter_init::truncated_normal)
+      : conv2d(params, ws.reserve(column_values(in, largest)), name, out, in, largest, with_bias,
+               weight_init) {}
+  // The same with the columns in `shared_columns`, a slot of at least column_values(in, largest)
+  // values that other layers use too: backward rebuilds the columns, so they are scratch that
+  // need not outlive one forward or backward.
+  conv2d(parameter_store<Backend>& params, workspace_slot shared_columns, const std::string& name,
+         int out, int in, const conv_geometry& largest, bool with_bias,
+         parameter_init weight_init = parameter_init::truncated_normal)
+      : weight(params.add(name + ".weight", {out, in, largest.kernel, largest.kernel}, true,
+                          weight_init)),
         bias(with_bias ? params.add(name + ".bias", {out}, false, parameter_init::zeros)
                        : parameter_ref{}),
         has_bias(with_bias),
@@ -39,7 +49,15 @@ struct conv2d {
         kernel(largest.kernel),
         stride(largest.stride),
         padding(largest.padding),
-        columns(ws.reserve(static_cast<std::size_t>(largest.out_rows()) * in * largest.taps())) {}
+        columns(shared_columns) {
+    assert(shared_columns.size >= column_values(in, largest));
+  }
+
+  // The values of the im2col columns of `in` input channels on geometry g.
+  static std::size_t column_values(int in, const conv_geometry& g) {
+    return static_cast<std::size_t>(g.out_rows()) * static_cast<std::size_t>(in) *
+           static_cast<std::size_t>(g.taps());
+  }
 
   // The geometry of this layer on a batch of height x width images.
   conv_geometry geometry(int batch, int height, int width) const {

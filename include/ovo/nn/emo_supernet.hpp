@@ -225,7 +225,7 @@ class emo_supernet {
     batch_statistics_ = mode.batch_statistics();
     const int b = batch_, image = geometry_.image_size, stem = geometry_.stem_width;
     const auto sizes = emo_feature_sizes(geometry_);
-    Backend::image_to_patches(images.data, b, geometry_.channels, image, 1, pixels());
+    Backend::images_to_channels_last(images.data, b, geometry_.channels, image, image, pixels());
     stem_conv_.forward(params_, ws_, pixels(), stem_conv_.geometry(b, image, image), stem_out());
     stem_norm_.forward(params_, buffers_, ws_, stem_out(), mode, stem_normed());
     stem_block_.forward(params_, buffers_, ws_, stem_normed(), {stem, stem, stem, false}, b, mode,

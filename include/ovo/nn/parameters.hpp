@@ -15,10 +15,24 @@
 
 namespace ovo {
 
-// How a parameter starts: timm's ViT init (truncated normal, std 0.02, for weights and tokens), or
-// PyTorch's default for a convolution's weight (uniform in +-1 / sqrt(fan_in), fan_in the product
-// of its dims after the first).
-enum class parameter_init { zeros, ones, truncated_normal, fan_in_uniform };
+// How a parameter starts: timm's ViT init (truncated normal, std 0.02, for weights and tokens),
+// PyTorch's default for a convolution's weight (uniform in +-1 / sqrt(fan_in)), or torchvision's
+// ResNet convolutions (normal, std sqrt(2 / fan_out): Kaiming's for ReLU, mode fan_out).
+enum class parameter_init { zeros, ones, truncated_normal, fan_in_uniform, kaiming_normal_fan_out };
+
+// The fan_in of a weight [out, in, k...]: in times the elements of one kernel.
+inline double fan_in(const std::vector<std::int64_t>& shape) {
+  double fan = 1.0;
+  for (std::size_t i = 1; i < shape.size(); ++i) fan *= static_cast<double>(shape[i]);
+  return fan;
+}
+
+// The fan_out of a weight [out, in, k...]: out times the elements of one kernel.
+inline double fan_out(const std::vector<std::int64_t>& shape) {
+  double fan = shape.empty() ? 1.0 : static_cast<double>(shape[0]);
+  for (std::size_t i = 2; i < shape.size(); ++i) fan *= static_cast<double>(shape[i]);
+  return fan;
+}
 
 struct parameter_info {
   std::string name;
@@ -73,26 +87,25 @@ class parameter_store {
     throw std::out_of_range(fmt::format("parameters: no parameter named '{}'", name));
   }
 
-  // Every parameter set by its init rule, normal draws in registration order.
+  // Every parameter set by its init rule, normal draws in registration order; `stddev` is the
+  // truncated normal's.
   void initialize(rng_engine& rng, double stddev = 0.02) {
     std::vector<T> host(total_);
-    for (const auto& e : entries_)
+    for (const auto& e : entries_) {
+      const double kaiming_stddev = std::sqrt(2.0 / fan_out(e.shape));
       for (std::size_t i = 0; i < e.size; ++i)
         host[e.offset + i] = e.init == parameter_init::ones    ? T(1)
                              : e.init == parameter_init::zeros ? T(0)
                              : e.init == parameter_init::fan_in_uniform
-                                 ? T((2 * uniform_unit(rng) - 1) / std::sqrt(double(fan_in(e))))
+                                 ? T((2 * uniform_unit(rng) - 1) / std::sqrt(fan_in(e.shape)))
+                             : e.init == parameter_init::kaiming_normal_fan_out
+                                 ? T(kaiming_stddev * standard_normal(rng))
                                  : T(truncated_normal(rng, stddev));
+    }
     Backend::copy_from_host(host, values_.data());
   }
 
   void zero_grad() { Backend::fill(grads_.data(), grads_.size(), T(0)); }
-
-  // The product of a parameter's dims after the first (1 for a vector).
-  static std::int64_t fan_in(const parameter_info& e) {
-    return std::accumulate(e.shape.begin() + (e.shape.empty() ? 0 : 1), e.shape.end(),
-                           std::int64_t{1}, std::multiplies<>());
-  }
 
  private:
   std::vector<parameter_info> entries_;

@@ -24,6 +24,7 @@
 #include "ovo/space/search_space.hpp"
 #include "ovo/train/data_parallel.hpp"
 #include "ovo/train/distillation_step.hpp"
+#include "ovo/train/step_budget.hpp"
 #include "ovo/train/supervised_step.hpp"
 #include "ovo/util/json.hpp"
 #include "ovo/util/random.hpp"
@@ -271,10 +272,9 @@ class supernet_trainer {
                       std::chrono::steady_clock::time_point probe_start, long timed_steps) {
     using seconds = std::chrono::duration<double>;
     const auto now = std::chrono::steady_clock::now();
-    const double per_step = seconds(now - probe_start).count() / static_cast<double>(timed_steps);
-    const double left = options_.time_budget_seconds - seconds(now - run_start).count();
-    const long more = per_step > 0 ? static_cast<long>(std::max(0.0, left) / per_step) : 0;
-    set_total_steps(std::max(step(), step() + more));
+    set_total_steps(steps_within_budget(step(), options_.time_budget_seconds,
+                                        seconds(now - run_start).count(),
+                                        seconds(now - probe_start).count(), timed_steps));
   }
 
   std::map<std::string, std::string> identity() const {

@@ -1,4 +1,5 @@
-// The CPU back end's convolutions on channels-last images: im2col and its adjoint, depthwise.
+// The CPU back end's convolutions on channels-last images: NCHW images to rows, im2col and its
+// adjoint, depthwise.
 #pragma once
 
 #include <algorithm>
@@ -13,6 +14,21 @@ namespace ovo {
 
 template <class T>
 struct cpu_convolution {
+  // rows[(b * height + y) * width + x, c] = images[b, c, y, x]: a batch of NCHW images as
+  // channels-last rows [batch * height * width, channels], written. Images get no gradient.
+  static void images_to_channels_last(const T* images, int batch, int channels, int height,
+                                      int width, matrix_view<T> rows) {
+    const int pixels = height * width;
+    assert(rows.rows == batch * pixels && rows.cols == channels);
+#pragma omp parallel for schedule(static)
+    for (int r = 0; r < batch * pixels; ++r) {
+      const T* src =
+          images + static_cast<std::ptrdiff_t>(r / pixels) * channels * pixels + r % pixels;
+      T* dst = rows.row(r);
+      for (int c = 0; c < channels; ++c) dst[c] = src[static_cast<std::ptrdiff_t>(c) * pixels];
+    }
+  }
+
   // columns[o, c * taps + ky * k + kx] = x[input pixel of output pixel o at tap (ky, kx), c], 0
   // where the tap falls in the padding: x [g.in_rows(), C], columns [g.out_rows(), C * taps]
   // written. Column order (channel, ky, kx) is PyTorch's weight layout [Cout, Cin, k, k] flattened,

@@ -1,4 +1,4 @@
-// The CPU back end's optimiser ops and reductions over flat parameter buffers.
+// The CPU back end's optimiser ops (AdamW, SGD) and reductions over flat parameter buffers.
 #pragma once
 
 #include <cmath>
@@ -38,6 +38,23 @@ struct cpu_optimiser {
       exp_avg[i] = b1 * exp_avg[i] + (T(1) - b1) * g;
       exp_avg_sq[i] = b2 * exp_avg_sq[i] + (T(1) - b2) * g * g;
       param[i] -= step_size * exp_avg[i] / (std::sqrt(exp_avg_sq[i]) * inv_bias2_sqrt + e);
+    }
+  }
+
+  // One SGD update (torch.optim.SGD, no dampening) of n values: d = grad + weight_decay * param;
+  // with momentum, buffer = d on the first step, else momentum * buffer + d, and d = d + momentum
+  // * buffer (Nesterov) or buffer; then param -= lr * d. Without momentum the buffer is not read.
+  static void sgd_update(T* param, const T* grad, T* momentum_buffer, std::size_t n, double lr,
+                         double momentum, double weight_decay, bool nesterov, bool first_step) {
+    const T rate = T(lr), mu = T(momentum), decay = T(weight_decay);
+#pragma omp parallel for schedule(static)
+    for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i) {
+      T d = grad[i] + decay * param[i];
+      if (momentum != 0) {
+        momentum_buffer[i] = first_step ? d : mu * momentum_buffer[i] + d;
+        d = nesterov ? d + mu * momentum_buffer[i] : momentum_buffer[i];
+      }
+      param[i] -= rate * d;
     }
   }
 };
