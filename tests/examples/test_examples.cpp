@@ -515,3 +515,59 @@ TEST_CASE("examples: ovo train-teacher trains a ResNet, tests it and saves a fil
   CHECK(refused.exit_code == 1);
   CHECK(refused.output.find("depth 9, expected 6n + 2") != std::string::npos);
 }
+
+TEST_CASE(
+    "examples: ovo runs an EMO space end to end, recalibrating batch norms before it scores") {
+  const ovo::test::temp_dir dir("emo_run");
+  const auto data = write_tiny_fashion_mnist(dir, 200, 30, 11);
+  const auto out = dir / "out";
+  const std::vector<std::string> common = {"--space",
+                                           "emo-fashion-mnist",
+                                           "--dataset",
+                                           "fashion-mnist",
+                                           "--data",
+                                           data.string(),
+                                           "--eval-batch",
+                                           "20",
+                                           "--holdout-per-class",
+                                           "2",
+                                           "--calibration-batches",
+                                           "2"};
+  const auto run =
+      run_command(concat({OVO_COMMAND,    "run", "--out",          out.string(), "--steps",     "3",
+                          "--batch",      "8",   "--warmup-steps", "1",          "--log-every", "3",
+                          "--population", "3",   "--generations",  "2",          "--parents",   "2",
+                          "--mutations",  "1",   "--crossovers",   "1"},
+                         common));
+  CAPTURE(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.output.find("held-out top-1 on the running statistics training left: ") !=
+        std::string::npos);
+  const auto report = read_json(out / "report" / "report.json");
+  const auto chosen = report.at("arch").get<ovo::emo_arch>();
+  using space = ovo::emo_fashion_mnist_space;
+  CHECK(space::contains(chosen));
+  CHECK(report.at("params").get<double>() == space::params(chosen));
+  CHECK(report.at("flops").get<double>() == space::macs(chosen));
+  CHECK(report.at("calibration_batches") == 2);
+  CHECK(report.at("holdout_top1_running_statistics").is_number());
+
+  // The exported subnet carries its calibrated statistics: `eval --subnet` scores it as the run
+  // did, and `eval --arch` (recalibrated from the checkpoint) agrees.
+  using net_type = ovo::emo_supernet<ovo::cpu<float>>;
+  const auto subnet = ovo::io::load_subnet<net_type>(out / "subnet.safetensors", 4);
+  CHECK(subnet.architecture == chosen);
+  CHECK(static_cast<std::int64_t>(subnet.network.parameters().size()) == space::params(chosen));
+  const double top1 = report.at("test_top1");
+  const auto by_file = run_command(
+      concat({OVO_COMMAND, "eval", "--subnet", (out / "subnet.safetensors").string()}, common));
+  CAPTURE(by_file.output);
+  REQUIRE(by_file.exit_code == 0);
+  CHECK(nlohmann::json::parse(by_file.output).at("test_top1").get<double>() == top1);
+  const auto by_arch = run_command(concat(
+      {OVO_COMMAND, "eval", "--out", out.string(), "--arch", (out / "subnet.arch.json").string()},
+      common));
+  CAPTURE(by_arch.output);
+  REQUIRE(by_arch.exit_code == 0);
+  CHECK(nlohmann::json::parse(by_arch.output).at("test_top1").get<double>() == top1);
+}
