@@ -85,6 +85,18 @@ using emo_elastic_space =
 
 using emo_imagenet_space = emo_elastic_space<emo_imagenet_geometry>;
 using emo_cifar100_space = emo_elastic_space<emo_cifar100_geometry>;
-using emo_fashion_mnist_space = emo_elastic_space<emo_fashion_mnist_geometry>;
+
+// Fashion-MNIST's space: the elastic choices and smaller ones beside them (narrower stages, and
+// stages 3 and 4 as shallow as 2 and 1 blocks), so that subnets of the few hundred thousand
+// parameters its 60,000 small grey images call for are archs of the space; EMO-1M/2M/5M/6M still
+// are. Head dims 20 and 8 divide every width of stages 3 and 4.
+using emo_fashion_mnist_space = emo_space<
+    emo_stage<emo_depths<1, 2, 3>, emo_widths<16, 24, 32, 48>, emo_expansions<1.5, 2.0, 2.5>>,
+    emo_stage<emo_depths<1, 2, 3>, emo_widths<24, 32, 48, 72>, emo_expansions<2.0, 2.5, 3.0>>,
+    emo_stage<emo_depths<2, 4, 6, 8, 9>, emo_widths<40, 80, 120, 160>,
+              emo_expansions<2.0, 3.0, 3.5, 4.0>, emo_attention::either>,
+    emo_stage<emo_depths<1, 2, 3>, emo_widths<64, 96, 168, 200, 288, 320>,
+              emo_expansions<2.0, 3.0, 3.5, 4.0, 4.5, 5.0>, emo_attention::either>,
+    emo_fashion_mnist_geometry>;
 
 }  // namespace ovo
