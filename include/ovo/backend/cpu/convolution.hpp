@@ -69,15 +69,15 @@ struct cpu_convolution {
     assert(x.rows == g.in_rows() && y.rows == g.out_rows() && y.cols == channels &&
            w.rows == channels && w.cols == g.taps());
     const T* taps_by_channel = transposed(w);
-#pragma omp parallel for schedule(static)
-    for (int o = 0; o < g.out_rows(); ++o) {
-      T* dst = y.row(o);
-      std::fill(dst, dst + channels, T(0));
-      for_each_tap(g, o, [&](int tap, int in_row) {
-        const T* src = x.row(in_row);
-        const T* weight = taps_by_channel + static_cast<std::ptrdiff_t>(tap) * channels;
-        for (int c = 0; c < channels; ++c) dst[c] += weight[c] * src[c];
-      });
+#pragma omp parallel
+    {
+      tap_list taps(g.taps());
+#pragma omp for schedule(static)
+      for (int o = 0; o < g.out_rows(); ++o) {
+        taps.clear();
+        for_each_tap(g, o, [&](int tap, int in_row) { taps.add(tap, in_row); });
+        weighted_sum(taps, taps_by_channel, x, channels, y.row(o));
+      }
     }
   }
 
@@ -85,42 +85,108 @@ struct cpu_convolution {
   static void depthwise_conv_backward(matrix_view<const T> dy, matrix_view<const T> x,
                                       matrix_view<const T> w, const conv_geometry& g,
                                       matrix_view<T> dx, matrix_view<T> dw) {
-    const int channels = x.cols;
+    const int channels = x.cols, taps_per_pixel = g.taps();
     assert(x.rows == g.in_rows() && dy.rows == g.out_rows() && dy.cols == channels &&
            dx.rows == x.rows && dx.cols == channels && w.rows == channels && w.cols == g.taps() &&
            dw.rows == channels && dw.cols == g.taps());
-    const int taps = g.taps();
     const T* taps_by_channel = transposed(w);
-    scatter_to_inputs(g, dx, [&](int o, int tap, T* dst) {
-      const T* grad = dy.row(o);
-      const T* weight = taps_by_channel + static_cast<std::ptrdiff_t>(tap) * channels;
-      for (int c = 0; c < channels; ++c) dst[c] += weight[c] * grad[c];
-    });
-    // Per image [taps, C] sums in parallel, then added image by image in order: the result does
-    // not depend on the thread count.
-    const auto per_image = static_cast<std::size_t>(taps) * channels;
-    thread_local std::vector<T> buffer;
-    buffer.assign(per_image * g.batch, T(0));
-    T* const sums = buffer.data();  // the calling thread's buffer, shared with the team
+    // dx gathered per input pixel from the output pixels whose taps cover it.
+#pragma omp parallel
+    {
+      tap_list taps(taps_per_pixel);
+#pragma omp for schedule(static)
+      for (int i = 0; i < g.in_rows(); ++i) {
+        taps.clear();
+        for_each_covering_output(g, i, [&](int tap, int out_row) { taps.add(tap, out_row); });
+        weighted_sum(taps, taps_by_channel, dy, channels, dx.row(i));
+      }
+    }
+    // dw: [taps, C] sums over groups of images_per_group images in parallel, then added group by
+    // group in order, so that the result does not depend on the thread count.
+    constexpr int images_per_group = 8;
+    const int groups = (g.batch + images_per_group - 1) / images_per_group;
+    const auto per_group = static_cast<std::size_t>(taps_per_pixel) * channels;
+    std::vector<T> sums(per_group * groups, T(0));
     const int out_per_image = g.out_height() * g.out_width();
 #pragma omp parallel for schedule(static)
-    for (int b = 0; b < g.batch; ++b)
-      for (int o = b * out_per_image; o < (b + 1) * out_per_image; ++o) {
+    for (int group = 0; group < groups; ++group) {
+      T* group_sums = sums.data() + group * per_group;
+      const int end = std::min(g.batch, (group + 1) * images_per_group) * out_per_image;
+      for (int o = group * images_per_group * out_per_image; o < end; ++o) {
         const T* grad = dy.row(o);
         for_each_tap(g, o, [&](int tap, int in_row) {
           const T* src = x.row(in_row);
-          T* sum = sums + b * per_image + static_cast<std::size_t>(tap) * channels;
+          T* sum = group_sums + static_cast<std::size_t>(tap) * channels;
           for (int c = 0; c < channels; ++c) sum[c] += grad[c] * src[c];
         });
       }
-    for (int b = 0; b < g.batch; ++b)
-      for (int tap = 0; tap < taps; ++tap) {
-        const T* sum = sums + b * per_image + static_cast<std::size_t>(tap) * channels;
+    }
+    for (int group = 0; group < groups; ++group)
+      for (int tap = 0; tap < taps_per_pixel; ++tap) {
+        const T* sum = sums.data() + group * per_group + static_cast<std::size_t>(tap) * channels;
         for (int c = 0; c < channels; ++c) dw.row(c)[tap] += sum[c];
       }
   }
 
  private:
+  // The taps of one pixel that fall inside the image, and the row each reads.
+  struct tap_list {
+    std::vector<int> taps, rows;
+    explicit tap_list(int capacity) {
+      taps.reserve(static_cast<std::size_t>(capacity));
+      rows.reserve(static_cast<std::size_t>(capacity));
+    }
+    void clear() {
+      taps.clear();
+      rows.clear();
+    }
+    void add(int tap, int row) {
+      taps.push_back(tap);
+      rows.push_back(row);
+    }
+  };
+
+  // out[c] = the sum over the list of weights[tap, c] * source[row, c], written; channels in
+  // blocks held in registers across the taps.
+  static void weighted_sum(const tap_list& list, const T* weights, matrix_view<const T> source,
+                           int channels, T* out) {
+    constexpr int block = 16;
+    const auto n = list.taps.size();
+    int c0 = 0;
+    for (; c0 + block <= channels; c0 += block) {
+      T acc[block] = {};
+      for (std::size_t t = 0; t < n; ++t) {
+        const T* wk = weights + static_cast<std::ptrdiff_t>(list.taps[t]) * channels + c0;
+        const T* src = source.row(list.rows[t]) + c0;
+        for (int j = 0; j < block; ++j) acc[j] += wk[j] * src[j];
+      }
+      std::copy(acc, acc + block, out + c0);
+    }
+    if (c0 == channels) return;
+    std::fill(out + c0, out + channels, T(0));
+    for (std::size_t t = 0; t < n; ++t) {
+      const T* wk = weights + static_cast<std::ptrdiff_t>(list.taps[t]) * channels;
+      const T* src = source.row(list.rows[t]);
+      for (int c = c0; c < channels; ++c) out[c] += wk[c] * src[c];
+    }
+  }
+
+  // Calls body(ky * k + kx, output row) for each output pixel whose tap (ky, kx) reads input row i.
+  template <class Body>
+  static void for_each_covering_output(const conv_geometry& g, int i, Body&& body) {
+    const int per_image = g.height * g.width, out_h = g.out_height(), out_w = g.out_width();
+    const int b = i / per_image, iy = i % per_image / g.width, ix = i % g.width;
+    for (int ky = 0; ky < g.kernel; ++ky) {
+      const int ny = iy + g.padding - ky;
+      if (ny < 0 || ny % g.stride != 0 || ny / g.stride >= out_h) continue;
+      for (int kx = 0; kx < g.kernel; ++kx) {
+        const int nx = ix + g.padding - kx;
+        if (nx < 0 || nx % g.stride != 0 || nx / g.stride >= out_w) continue;
+        body(ky * g.kernel + kx, (b * out_h + ny / g.stride) * out_w + nx / g.stride);
+      }
+    }
+  }
+
   // w [C, taps] as [taps, C] in a buffer of the calling thread, valid until its next call.
   static const T* transposed(matrix_view<const T> w) {
     thread_local std::vector<T> out;
