@@ -132,7 +132,8 @@ inline trainer_options trainer_options_for(const run_config& c) {
   t.max_grad_norm = c.max_grad_norm;
   t.sampler = {.strategy = parse_sampling_strategy(c.sampling),
                .teacher = parse_teacher_rule(c.teacher),
-               .sandwich_random = c.sandwich_random};
+               .sandwich_random = c.sandwich_random,
+               .max_params = c.train_max_params};
   t.distillation = {.alpha = c.alpha, .temperature = c.temperature};
   t.checkpoint_path = c.checkpoint();
   t.checkpoint_every = c.checkpoint_every;

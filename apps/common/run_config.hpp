@@ -33,6 +33,7 @@ struct run_config {
   double drop_path = 0.1;
   double max_grad_norm = 5.0;
   std::string sampling = "ovo";
+  double train_max_params = std::numeric_limits<double>::infinity();
   std::string teacher = "largest";
   double alpha = 0.5, temperature = 1.0;
   int sandwich_random = 2;
@@ -155,6 +156,10 @@ inline void add_training_options(CLI::App& app, run_config& c) {
       ->capture_default_str();
   app.add_option("--sandwich-random", c.sandwich_random, "Random subnets per sandwich step")
       ->capture_default_str();
+  app.add_option("--train-max-params", c.train_max_params,
+                 "Training focused on a budget: every random subnet a step trains (students, "
+                 "random teachers) has at most this many parameters; the largest teacher stays "
+                 "the space's (default: no limit)");
   app.add_flag("--augment,!--no-augment", c.augment,
                "Train with the dataset's augmentation (crops, flips; RandAugment, erasing and "
                "mixup/cutmix for CIFAR and ImageNet) or without (label smoothing only)")

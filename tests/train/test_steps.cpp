@@ -251,6 +251,28 @@ TEST_CASE("samplers: uniform, sandwich and OVO teacher/student pairs") {
     CHECK(tiny_space::contains(*r.teacher));
     CHECK(ovo::count_params(*r.teacher, shape) >= ovo::count_params(r.students[0], shape));
   }
+  // Training focused on a budget: every random subnet within it, the largest teacher unchanged.
+  const auto cap = static_cast<double>(ovo::count_params(tiny_space::smallest(), shape)) * 1.5;
+  for (int trial = 0; trial < 50; ++trial) {
+    for (auto strategy : {ovo::sampling_strategy::uniform, ovo::sampling_strategy::ovo}) {
+      const auto d = ovo::draw_step_archs<tiny_space>(
+          {.strategy = strategy, .teacher = ovo::teacher_rule::larger_random, .max_params = cap},
+          rng);
+      CHECK(ovo::count_params(d.students[0], shape) <= cap);
+      if (d.teacher) {
+        CHECK(ovo::count_params(*d.teacher, shape) <= cap);
+        CHECK(ovo::count_params(*d.teacher, shape) >= ovo::count_params(d.students[0], shape));
+      }
+    }
+    const auto s = ovo::draw_step_archs<tiny_space>(
+        {.strategy = ovo::sampling_strategy::sandwich, .max_params = cap}, rng);
+    CHECK(s.teacher == tiny_space::largest());
+    for (std::size_t i = 1; i < s.students.size(); ++i)
+      CHECK(ovo::count_params(s.students[i], shape) <= cap);
+  }
+  CHECK_THROWS_WITH_AS(ovo::draw_step_archs<tiny_space>({.max_params = 10}, rng),
+                       doctest::Contains("max_params = 10: no subnet of the space"),
+                       std::invalid_argument);
   // Same seed, same draws.
   ovo::rng_engine a(9), b(9);
   for (int i = 0; i < 10; ++i)

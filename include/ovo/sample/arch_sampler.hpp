@@ -2,6 +2,8 @@
 // teacher/student pairs.
 #pragma once
 
+#include <cmath>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -28,6 +30,10 @@ struct sampler_options {
   sampling_strategy strategy = sampling_strategy::ovo;
   teacher_rule teacher = teacher_rule::largest;
   int sandwich_random = 2;  // the k random subnets of the sandwich rule
+  // Training focused on a budget: every random subnet (a student, a sandwich's random ones, a
+  // larger-random teacher) is drawn from those with at most this many parameters. The largest and
+  // smallest subnets of the sandwich rule and OVO's largest teacher stay the space's.
+  double max_params = std::numeric_limits<double>::infinity();
 };
 
 // One step's subnets: without a teacher, each student trains on the targets alone.
@@ -65,15 +71,33 @@ inline std::string to_string(teacher_rule r) {
   return r == teacher_rule::largest ? "largest" : "larger-random";
 }
 
-// A random subnet with at least `a`'s parameters; the largest after 100 draws without one.
+// A random subnet with at least `a`'s and at most `max_params` parameters; after 100 draws
+// without one, the largest subnet (no cap) or `a` itself.
 template <search_space Space>
-space_arch<Space> sample_at_least_as_large(const space_arch<Space>& a, rng_engine& rng) {
-  const auto floor = Space::params(a);
+space_arch<Space> sample_at_least_as_large(
+    const space_arch<Space>& a, rng_engine& rng,
+    double max_params = std::numeric_limits<double>::infinity()) {
+  const auto floor = static_cast<double>(Space::params(a));
   for (int attempt = 0; attempt < 100; ++attempt) {
     auto candidate = Space::sample(rng);
-    if (Space::params(candidate) >= floor) return candidate;
+    const auto params = static_cast<double>(Space::params(candidate));
+    if (params >= floor && params <= max_params) return candidate;
   }
-  return Space::largest();
+  return std::isfinite(max_params) ? a : Space::largest();
+}
+
+// A uniformly random subnet among those with at most `max_params` parameters (rejection
+// sampling); throws std::invalid_argument when 10,000 draws find none.
+template <search_space Space>
+space_arch<Space> sample_within(double max_params, rng_engine& rng) {
+  for (int attempt = 0; attempt < 10'000; ++attempt) {
+    auto candidate = Space::sample(rng);
+    if (static_cast<double>(Space::params(candidate)) <= max_params) return candidate;
+  }
+  throw std::invalid_argument(fmt::format(
+      "sampler_options: max_params = {}: no subnet of the space found within it in 10,000 draws "
+      "(its smallest has {})",
+      max_params, Space::params(Space::smallest())));
 }
 
 template <search_space Space>
@@ -81,20 +105,22 @@ step_archs<space_arch<Space>> draw_step_archs(const sampler_options& options, rn
   step_archs<space_arch<Space>> out;
   switch (options.strategy) {
     case sampling_strategy::uniform:
-      out.students.push_back(Space::sample(rng));
+      out.students.push_back(sample_within<Space>(options.max_params, rng));
       break;
     case sampling_strategy::sandwich:
       if (options.sandwich_random < 0)
         throw std::invalid_argument("sampler_options: sandwich_random must not be negative");
       out.teacher = Space::largest();
       out.students.push_back(Space::smallest());
-      for (int i = 0; i < options.sandwich_random; ++i) out.students.push_back(Space::sample(rng));
+      for (int i = 0; i < options.sandwich_random; ++i)
+        out.students.push_back(sample_within<Space>(options.max_params, rng));
       break;
     case sampling_strategy::ovo:
-      out.students.push_back(Space::sample(rng));
-      out.teacher = options.teacher == teacher_rule::largest
-                        ? Space::largest()
-                        : sample_at_least_as_large<Space>(out.students.front(), rng);
+      out.students.push_back(sample_within<Space>(options.max_params, rng));
+      out.teacher =
+          options.teacher == teacher_rule::largest
+              ? Space::largest()
+              : sample_at_least_as_large<Space>(out.students.front(), rng, options.max_params);
       break;
   }
   return out;
