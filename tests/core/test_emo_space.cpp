@@ -197,7 +197,7 @@ TEST_CASE("EMO costs: window padding, whole-map windows and the geometry switche
   // The elastic spaces at 32 and 28 px: a stride-1 stem and whole-map windows.
   CHECK(ovo::emo_feature_sizes(ovo::emo_cifar100_space::geometry) == std::array{32, 16, 8, 4, 2});
   CHECK(ovo::emo_feature_sizes(ovo::emo_fashion_mnist_space::geometry) ==
-        std::array{28, 14, 7, 4, 2});
+        std::array{14, 7, 4, 2, 1});
 }
 
 TEST_CASE("EMO costs reject an inconsistent genome, naming the field") {
