@@ -346,24 +346,13 @@ class emo_supernet {
   // file.
   static std::pair<emo_supernet, emo_arch> standalone(const text_fields& fields,
                                                       const tensor_shapes& stored, int max_batch) {
-    const auto field = [&](const std::string& key) -> const std::string& {
-      const auto it = fields.find(key);
-      if (it == fields.end())
-        throw std::invalid_argument(fmt::format("metadata field '{}' is missing", key));
-      return it->second;
-    };
+    const auto field = [&](const std::string& key) { return required_field(fields, key); };
     const emo_arch a = emo_arch_from_json(field("arch"));
     const auto g = parse_json_as<emo_geometry>(field("geometry"), "emo_geometry JSON");
     if (auto why = emo_arch_inconsistency(a, g.stem_width); !why.empty())
       throw std::invalid_argument("arch: " + why);
     const auto stored_as = [&](const std::string& name, const std::vector<std::int64_t>& expected) {
-      const auto it = stored.find(name);
-      if (it == stored.end())
-        throw std::invalid_argument(fmt::format("tensor '{}' is missing", name));
-      if (it->second != expected)
-        throw std::invalid_argument(
-            fmt::format("tensor '{}' has shape {}, but the arch and geometry make it {}", name,
-                        fmt::join(it->second, "x"), fmt::join(expected, "x")));
+      require_stored_shape(stored, name, expected, "the arch and geometry");
     };
     const std::int64_t k0 = g.kernel_sizes[0];
     stored_as("stage0.0.convs.0.0.weight", {g.stem_width, g.channels, k0, k0});

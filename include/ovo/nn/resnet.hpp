@@ -211,12 +211,7 @@ class resnet {
   // allocated.
   static std::pair<resnet, resnet_arch> standalone(const text_fields& fields,
                                                    const tensor_shapes& stored, int max_batch) {
-    const auto field = [&](const std::string& key) -> const std::string& {
-      const auto it = fields.find(key);
-      if (it == fields.end())
-        throw std::invalid_argument(fmt::format("metadata field '{}' is missing", key));
-      return it->second;
-    };
+    const auto field = [&](const std::string& key) { return required_field(fields, key); };
     if (field("network") != "resnet")
       throw std::invalid_argument(
           fmt::format("metadata field 'network' is '{}', expected 'resnet'", field("network")));
@@ -249,13 +244,7 @@ class resnet {
   static void check_stored_shapes(const resnet_shape& shape, const tensor_shapes& stored) {
     const auto stored_as = [&](const std::string& name, const std::vector<std::int64_t>& expected,
                                std::string_view fields) {
-      const auto it = stored.find(name);
-      if (it == stored.end())
-        throw std::invalid_argument(fmt::format("tensor '{}' is missing", name));
-      if (it->second != expected)
-        throw std::invalid_argument(
-            fmt::format("tensor '{}' has shape {}, but the shape's {} make it {}", name, it->second,
-                        fields, expected));
+      require_stored_shape(stored, name, expected, fmt::format("the shape's {}", fields));
     };
     const std::int64_t widest = resnet_shape::stage_channels.back();
     stored_as("conv1.weight", {resnet_shape::stem_channels, shape.channels, 3, 3}, "channels");

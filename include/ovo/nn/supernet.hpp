@@ -7,8 +7,12 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "ovo/nn/parameters.hpp"
 #include "ovo/util/random.hpp"
@@ -90,6 +94,28 @@ struct subnet_tensor {
 using text_fields = std::map<std::string, std::string>;
 // The shapes of the tensors a file holds, by name.
 using tensor_shapes = std::map<std::string, std::vector<std::int64_t>>;
+
+// The value of `key` in a file's text fields; throws std::invalid_argument "metadata field 'key'
+// is missing" without it.
+inline const std::string& required_field(const text_fields& fields, const std::string& key) {
+  const auto it = fields.find(key);
+  if (it == fields.end())
+    throw std::invalid_argument(fmt::format("metadata field '{}' is missing", key));
+  return it->second;
+}
+
+// Throws std::invalid_argument unless the file holds tensor `name` of shape `expected`, which
+// `source` determines ("the shape's classes"): what a standalone network checks before it
+// allocates.
+inline void require_stored_shape(const tensor_shapes& stored, const std::string& name,
+                                 const std::vector<std::int64_t>& expected,
+                                 std::string_view source) {
+  const auto it = stored.find(name);
+  if (it == stored.end()) throw std::invalid_argument(fmt::format("tensor '{}' is missing", name));
+  if (it->second != expected)
+    throw std::invalid_argument(fmt::format("tensor '{}' has shape {}, but {} make it {}", name,
+                                            it->second, source, expected));
+}
 
 // One field of a network's identity: a checkpoint of another network is refused, naming it.
 struct identity_field {

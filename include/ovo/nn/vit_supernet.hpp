@@ -211,12 +211,7 @@ class vit_supernet {
   // network is built, so that it holds no more weights than the file.
   static std::pair<vit_supernet, arch> standalone(const text_fields& fields,
                                                   const tensor_shapes& stored, int max_batch) {
-    const auto field = [&](const std::string& key) -> const std::string& {
-      const auto it = fields.find(key);
-      if (it == fields.end())
-        throw std::invalid_argument(fmt::format("metadata field '{}' is missing", key));
-      return it->second;
-    };
+    const auto field = [&](const std::string& key) { return required_field(fields, key); };
     const arch a = arch_from_json(field("arch"));
     const vit_shape shape = vit_shape_from_json(field("shape"));
     shape.check_fits(a);
@@ -239,13 +234,7 @@ class vit_supernet {
     same("mlp_hidden", shape.mlp_hidden, own.mlp_hidden);
     const auto stored_as = [&](const std::string& name, const std::vector<std::int64_t>& expected,
                                std::string_view fields) {
-      const auto it = stored.find(name);
-      if (it == stored.end())
-        throw std::invalid_argument(fmt::format("tensor '{}' is missing", name));
-      if (it->second != expected)
-        throw std::invalid_argument(
-            fmt::format("tensor '{}' has shape {}, but the shape's {} make it {}", name, it->second,
-                        fields, expected));
+      require_stored_shape(stored, name, expected, fmt::format("the shape's {}", fields));
     };
     const std::int64_t e = shape.embed;
     stored_as("patch_embed.proj.weight", {e, shape.channels, shape.patch_size, shape.patch_size},
