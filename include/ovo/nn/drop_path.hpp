@@ -22,7 +22,7 @@ struct drop_path {
   workspace_slot keep;  // [max_batch]: the last forward's scales
 
   drop_path() = default;
-  drop_path(workspace<Backend>& ws, double rate_, int max_batch)
+  drop_path(workspace<Backend>& ws, int max_batch, double rate_ = 0)
       : rate(rate_), keep(ws.reserve(static_cast<std::size_t>(max_batch))) {}
 
   // x [batch * rows per sample, C] += keep * branch; draws the scales from a training pass's

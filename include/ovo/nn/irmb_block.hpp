@@ -39,7 +39,6 @@ struct irmb_shape {
   double se_ratio = 0;                        // 0: none
   int head_dim = 1, window = 0;
   bool qkv_bias = true;
-  double drop_path = 0;
 
   int out_size() const { return emo_conv_output_size(in_size, kernel, stride); }
 };
@@ -102,7 +101,7 @@ class irmb_block {
                                        max_batch);
     proj = linear<Backend>(params, name + ".proj.conv", s.out, s.hidden, false,
                            parameter_init::fan_in_uniform);
-    if (s.skip) path = drop_path<Backend>(ws, s.drop_path, max_batch);
+    if (s.skip) path = drop_path<Backend>(ws, max_batch);  // its rate is the network's to set
     const auto reserve = [&](bool needed, std::size_t count) {
       return needed ? ws.reserve(count) : workspace_slot{};
     };
