@@ -291,9 +291,8 @@ class emo_supernet {
   std::vector<subnet_tensor> subnet_tensors(const emo_arch& a) const {
     check_fits(a);
     std::vector<subnet_tensor> out;
-    const auto matrix = [](int r, int c, int ld) { return std::vector<row_block>{{0, ld, r, c}}; };
     const auto add_vector = [&](const std::string& name, parameter_ref p, int n, bool buffer) {
-      out.push_back({name, {n}, p, matrix(1, n, n), buffer});
+      out.push_back({name, {n}, p, prefix_block(1, n, n), buffer});
     };
     const auto add_norm = [&](const std::string& name, const channel_norm<Backend>& norm, int n) {
       if (norm.kind == emo_norm::layer) {
@@ -308,7 +307,7 @@ class emo_supernet {
     out.push_back({"stage0.0.convs.0.0.weight",
                    {stem, geometry_.channels, k0, k0},
                    stem_conv_.weight,
-                   matrix(stem, stem_cols, stem_cols)});
+                   prefix_block(stem, stem_cols, stem_cols)});
     add_vector("stage0.0.convs.0.0.bias", stem_conv_.bias, stem, false);
     add_norm("stage0.0.convs.0.1", stem_norm_, stem);
     add_block(out, "stage0.1", stem_block_, {stem, stem, stem, false}, add_norm);
@@ -323,7 +322,7 @@ class emo_supernet {
     out.push_back({"head.weight",
                    {geometry_.classes, c},
                    head_.weight,
-                   matrix(geometry_.classes, c, head_.in_super)});
+                   prefix_block(geometry_.classes, c, head_.in_super)});
     add_vector("head.bias", head_.bias, geometry_.classes, false);
     return out;
   }
@@ -408,7 +407,7 @@ class emo_supernet {
 
   static void add_batch_norm(std::vector<subnet_tensor>& out, const std::string& name,
                              const batch_norm2d<Backend>& norm, int n) {
-    const std::vector<row_block> prefix{{0, n, 1, n}};
+    const auto prefix = prefix_block(1, n, n);
     out.push_back({name + ".weight", {n}, norm.gamma, prefix, false});
     out.push_back({name + ".bias", {n}, norm.beta, prefix, false});
     out.push_back({name + ".running_mean", {n}, norm.running_mean, prefix, true});
@@ -420,8 +419,6 @@ class emo_supernet {
                  const irmb_block<Backend>& block, const irmb_widths& w,
                  const AddNorm& add_norm) const {
     const auto& s = block.shape;
-    const auto vector = [](int n) { return std::vector<row_block>{{0, n, 1, n}}; };
-    const auto matrix = [](int r, int c, int ld) { return std::vector<row_block>{{0, ld, r, c}}; };
     if (s.has_norm) add_norm(name + ".norm", block.norm, w.in);
     if (w.attention) {
       const int cs = s.in;
@@ -439,15 +436,16 @@ class emo_supernet {
       out.push_back({name + ".v.conv.weight",
                      {w.hidden, w.in, 1, 1},
                      block.v.weight,
-                     matrix(w.hidden, w.in, s.in)});
+                     prefix_block(w.hidden, w.in, s.in)});
       if (block.v.has_bias)
-        out.push_back({name + ".v.conv.bias", {w.hidden}, block.v.bias, vector(w.hidden)});
+        out.push_back(
+            {name + ".v.conv.bias", {w.hidden}, block.v.bias, prefix_block(1, w.hidden, w.hidden)});
     }
     const int taps = s.kernel * s.kernel;
     out.push_back({name + ".conv_local.conv.weight",
                    {w.hidden, 1, s.kernel, s.kernel},
                    block.local.weight,
-                   matrix(w.hidden, taps, taps)});
+                   prefix_block(w.hidden, taps, taps)});
     add_batch_norm(out, name + ".conv_local.norm", block.local_norm, w.hidden);
     if (s.se_ratio > 0) {
       const int reduced = squeeze_excitation<Backend>::reduced_width(w.hidden, s.se_ratio);
@@ -455,18 +453,24 @@ class emo_supernet {
       out.push_back({name + ".se.conv_reduce.weight",
                      {reduced, w.hidden, 1, 1},
                      se.reduce.weight,
-                     matrix(reduced, w.hidden, s.hidden)});
-      out.push_back({name + ".se.conv_reduce.bias", {reduced}, se.reduce.bias, vector(reduced)});
+                     prefix_block(reduced, w.hidden, s.hidden)});
+      out.push_back({name + ".se.conv_reduce.bias",
+                     {reduced},
+                     se.reduce.bias,
+                     prefix_block(1, reduced, reduced)});
       out.push_back({name + ".se.conv_expand.weight",
                      {w.hidden, reduced, 1, 1},
                      se.expand.weight,
-                     matrix(w.hidden, reduced, se.reduce.out_super)});
-      out.push_back({name + ".se.conv_expand.bias", {w.hidden}, se.expand.bias, vector(w.hidden)});
+                     prefix_block(w.hidden, reduced, se.reduce.out_super)});
+      out.push_back({name + ".se.conv_expand.bias",
+                     {w.hidden},
+                     se.expand.bias,
+                     prefix_block(1, w.hidden, w.hidden)});
     }
     out.push_back({name + ".proj.conv.weight",
                    {w.out, w.hidden, 1, 1},
                    block.proj.weight,
-                   matrix(w.out, w.hidden, s.hidden)});
+                   prefix_block(w.out, w.hidden, s.hidden)});
   }
 
   void check_images(const image_batch<T>& images) const {

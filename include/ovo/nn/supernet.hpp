@@ -80,6 +80,11 @@ struct row_block {
   int rows = 0, cols = 0;
 };
 
+// The one block of a rows x cols prefix of a parameter whose rows hold `ld` values.
+inline std::vector<row_block> prefix_block(int rows, int cols, int ld) {
+  return {{0, ld, rows, cols}};
+}
+
 // One tensor of a subnet, as a standalone model names and shapes it, and where it lives in the
 // supernet's parameters (or buffers): its values are the row blocks, in order, concatenated.
 struct subnet_tensor {

@@ -145,24 +145,21 @@ class vit_supernet {
   std::vector<subnet_tensor> subnet_tensors(const arch& a) const {
     shape_.check_fits(a);
     const int e = a.embed, es = shape_.embed, n = shape_.tokens(), pd = shape_.patch_dim();
-    auto matrix = [](int rows, int cols, int ld) {
-      return std::vector<row_block>{{0, ld, rows, cols}};
-    };
     std::vector<subnet_tensor> out;
     out.push_back({"patch_embed.proj.weight",
                    {e, shape_.channels, shape_.patch_size, shape_.patch_size},
                    patch_weight_,
-                   matrix(e, pd, pd)});
-    out.push_back({"patch_embed.proj.bias", {e}, patch_bias_, matrix(1, e, es)});
-    out.push_back({"cls_token", {1, 1, e}, cls_token_, matrix(1, e, es)});
-    out.push_back({"pos_embed", {1, n, e}, pos_embed_, matrix(n, e, es)});
+                   prefix_block(e, pd, pd)});
+    out.push_back({"patch_embed.proj.bias", {e}, patch_bias_, prefix_block(1, e, es)});
+    out.push_back({"cls_token", {1, 1, e}, cls_token_, prefix_block(1, e, es)});
+    out.push_back({"pos_embed", {1, n, e}, pos_embed_, prefix_block(n, e, es)});
     for (int i = 0; i < a.depth; ++i) {
       const auto l = static_cast<std::size_t>(i);
       const auto& blk = blocks_[l];
       const int h = a.heads[l], att = h * shape_.head_dim, hid = a.mlp_hidden(i);
       const std::string name = fmt::format("blocks.{}.", i);
-      out.push_back({name + "norm1.weight", {e}, blk.norm1.gamma, matrix(1, e, es)});
-      out.push_back({name + "norm1.bias", {e}, blk.norm1.beta, matrix(1, e, es)});
+      out.push_back({name + "norm1.weight", {e}, blk.norm1.gamma, prefix_block(1, e, es)});
+      out.push_back({name + "norm1.bias", {e}, blk.norm1.beta, prefix_block(1, e, es)});
       subnet_tensor qkv_w{name + "attn.qkv.weight", {3 * att, e}, blk.attn.qkv_weight, {}};
       subnet_tensor qkv_b{name + "attn.qkv.bias", {3 * att}, blk.attn.qkv_bias, {}};
       for (int part = 0; part < 3; ++part) {
@@ -173,23 +170,27 @@ class vit_supernet {
       out.push_back(std::move(qkv_w));
       out.push_back(std::move(qkv_b));
       const int att_super = blk.attn.super_heads * shape_.head_dim;
-      out.push_back(
-          {name + "attn.proj.weight", {e, att}, blk.attn.proj.weight, matrix(e, att, att_super)});
-      out.push_back({name + "attn.proj.bias", {e}, blk.attn.proj.bias, matrix(1, e, es)});
-      out.push_back({name + "norm2.weight", {e}, blk.norm2.gamma, matrix(1, e, es)});
-      out.push_back({name + "norm2.bias", {e}, blk.norm2.beta, matrix(1, e, es)});
+      out.push_back({name + "attn.proj.weight",
+                     {e, att},
+                     blk.attn.proj.weight,
+                     prefix_block(e, att, att_super)});
+      out.push_back({name + "attn.proj.bias", {e}, blk.attn.proj.bias, prefix_block(1, e, es)});
+      out.push_back({name + "norm2.weight", {e}, blk.norm2.gamma, prefix_block(1, e, es)});
+      out.push_back({name + "norm2.bias", {e}, blk.norm2.beta, prefix_block(1, e, es)});
       const int hid_super = blk.mlp.fc1.out_super;
-      out.push_back({name + "mlp.fc1.weight", {hid, e}, blk.mlp.fc1.weight, matrix(hid, e, es)});
-      out.push_back({name + "mlp.fc1.bias", {hid}, blk.mlp.fc1.bias, matrix(1, hid, hid_super)});
       out.push_back(
-          {name + "mlp.fc2.weight", {e, hid}, blk.mlp.fc2.weight, matrix(e, hid, hid_super)});
-      out.push_back({name + "mlp.fc2.bias", {e}, blk.mlp.fc2.bias, matrix(1, e, es)});
+          {name + "mlp.fc1.weight", {hid, e}, blk.mlp.fc1.weight, prefix_block(hid, e, es)});
+      out.push_back(
+          {name + "mlp.fc1.bias", {hid}, blk.mlp.fc1.bias, prefix_block(1, hid, hid_super)});
+      out.push_back(
+          {name + "mlp.fc2.weight", {e, hid}, blk.mlp.fc2.weight, prefix_block(e, hid, hid_super)});
+      out.push_back({name + "mlp.fc2.bias", {e}, blk.mlp.fc2.bias, prefix_block(1, e, es)});
     }
-    out.push_back({"norm.weight", {e}, norm_.gamma, matrix(1, e, es)});
-    out.push_back({"norm.bias", {e}, norm_.beta, matrix(1, e, es)});
+    out.push_back({"norm.weight", {e}, norm_.gamma, prefix_block(1, e, es)});
+    out.push_back({"norm.bias", {e}, norm_.beta, prefix_block(1, e, es)});
     out.push_back(
-        {"head.weight", {shape_.classes, e}, head_.weight, matrix(shape_.classes, e, es)});
-    out.push_back({"head.bias", {shape_.classes}, head_.bias, matrix(1, shape_.classes, es)});
+        {"head.weight", {shape_.classes, e}, head_.weight, prefix_block(shape_.classes, e, es)});
+    out.push_back({"head.bias", {shape_.classes}, head_.bias, prefix_block(1, shape_.classes, es)});
     return out;
   }
 
