@@ -343,15 +343,15 @@ nlohmann::json run_all(const run_config& c) {
   const auto trained = train_supernet<Space>(c, net, train, split);
   const double train_seconds = elapsed();
   // The running statistics as training left them, to measure what recalibration changes.
-  const std::vector<float> trained_buffers(net.buffers().values(),
-                                           net.buffers().values() + net.buffers().size());
+  std::vector<float> trained_buffers(net.buffers().size());
+  backend::copy_to_host(net.buffers().values(), trained_buffers);
   const auto calibration = calibration_batches<Space>(c, net, train, split);
   const auto result = search_subnet<Space>(c, net, train, split, calibration);
   const double search_seconds = elapsed() - train_seconds;
   const auto& chosen = result.best.architecture;
   nlohmann::json uncalibrated = nullptr;
   if (calibration.batches() > 0) {
-    std::copy(trained_buffers.begin(), trained_buffers.end(), net.buffers().values());
+    backend::copy_from_host(std::span<const float>(trained_buffers), net.buffers().values());
     auto holdout = eval_loader(c, train, split.holdout, augmentation_for<Space>(c));
     uncalibrated = streamed_top1(net, chosen, holdout);
     recalibrate_batch_norm(net, chosen, calibration);
