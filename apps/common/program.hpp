@@ -50,16 +50,19 @@ void with_space(std::string_view name, F&& f, const Entries&... entries) {
   }
 }
 
-// An arch of `Space` from --arch: JSON text, or a JSON file; refused unless it is in the space.
+// The arch an --arch value holds: JSON text, or a JSON file; not yet checked against a space.
+template <class Arch>
+Arch parse_arch_option(const std::string& value) {
+  if (!std::filesystem::exists(value)) return parse_json_as<Arch>(value, "--arch");
+  const auto bytes = io::read_file_bytes(value);
+  return parse_json_as<Arch>(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                             value);
+}
+
+// An arch of `Space` from --arch; refused unless it is in the space.
 template <class Space>
 typename Space::arch_type read_arch_option(const std::string& value) {
-  using arch_type = typename Space::arch_type;
-  auto a = [&] {
-    if (!std::filesystem::exists(value)) return parse_json_as<arch_type>(value, "--arch");
-    const auto bytes = io::read_file_bytes(value);
-    return parse_json_as<arch_type>(
-        std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()), value);
-  }();
+  auto a = parse_arch_option<typename Space::arch_type>(value);
   Space::validate(a);
   return a;
 }

@@ -40,9 +40,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static ovo::fuzz::memory_file file;
   const std::string text(reinterpret_cast<const char*>(data), size);
   // The file given as `--arch FILE`, read by the command's own function.
-  const auto from_file =
-      read_or_refuse([&] { return ovo::app::read_arch_option(file.hold(std::span(data, size))); });
-  // The same JSON given as `--arch TEXT` (what read_arch_option does when no such file exists).
+  const auto from_file = read_or_refuse(
+      [&] { return ovo::app::parse_arch_option<ovo::arch>(file.hold(std::span(data, size))); });
+  // The same JSON given as `--arch TEXT` (what parse_arch_option does when no such file exists).
   const auto from_text = read_or_refuse([&] { return ovo::arch_from_json(text); });
   if (from_file != from_text) ovo::fuzz::property_violated("file and text give different archs");
   if (!from_text) return 0;
