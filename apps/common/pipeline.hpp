@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -182,6 +183,24 @@ struct training_outcome {
   long steps = 0;
 };
 
+using frozen_resnet = io::standalone_subnet<resnet<backend>>;
+
+// The frozen ResNet of --teacher-model, refused unless it reads the images and classes of `net`.
+template <supernet Net>
+std::optional<frozen_resnet> frozen_teacher_for(const run_config& c, const Net& net) {
+  if (c.teacher_model.empty()) return std::nullopt;
+  auto teacher = io::load_subnet<resnet<backend>>(c.teacher_model, c.batch_size);
+  const auto has = teacher.network.input(), wants = net.input();
+  if (teacher.network.classes() != net.classes() || has.channels != wants.channels ||
+      has.height != wants.height || has.width != wants.width)
+    throw std::invalid_argument(fmt::format(
+        "--teacher-model {}: a network of {}x{}x{} images and {} classes, expected {}x{}x{} and "
+        "{} (space '{}')",
+        c.teacher_model.string(), has.channels, has.height, has.width, teacher.network.classes(),
+        wants.channels, wants.height, wants.width, net.classes(), c.space));
+  return teacher;
+}
+
 // Trains (or resumes) the supernet on the training split minus the held-out images; prints
 // progress.
 template <class Space, class Source, supernet Net>
@@ -198,6 +217,13 @@ training_outcome train_supernet(const run_config& c, Net& net, const Source& tra
                                      .seed = c.seed});
   supernet_trainer<Space, Net, data::batch_loader<Source>> trainer(net, loader,
                                                                    trainer_options_for(c));
+  auto teacher = frozen_teacher_for(c, net);
+  if (teacher) {
+    trainer.distill_from(teacher->network);
+    fmt::print("distilling from {} ({} params, {}), alpha {}, temperature {}\n",
+               to_string(teacher->architecture), teacher->network.parameters().size(),
+               c.teacher_model.string(), c.alpha, c.temperature);
+  }
   if (c.resume && trainer.resume())
     fmt::print("resumed from {} at step {}\n", c.checkpoint().string(), trainer.step());
   else if (!c.resume && std::filesystem::exists(c.checkpoint()))
@@ -371,6 +397,8 @@ nlohmann::json run_all(const run_config& c) {
       {"space", c.space},
       {"dataset", c.dataset},
       {"sampling", c.sampling},
+      {"teacher_model", c.teacher_model.empty() ? nlohmann::json(nullptr)
+                                                : nlohmann::json(c.teacher_model.string())},
       {"steps", trained.steps},
       {"time_budget_seconds",
        c.time_budget_seconds > 0 ? nlohmann::json(c.time_budget_seconds) : nullptr},

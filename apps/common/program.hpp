@@ -95,6 +95,7 @@ inline int check_data(const std::filesystem::path& dir, unsigned threads) {
 
 template <class... Entries>
 int run_program(int argc, char** argv, const program_info& info, const Entries&... entries) {
+  flush_subnormals_to_zero();
   CLI::App app(info.description, info.name);
   app.require_subcommand(0, 1);
   run_config c = info.defaults;

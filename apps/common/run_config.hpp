@@ -36,6 +36,7 @@ struct run_config {
   double train_max_params = std::numeric_limits<double>::infinity();
   std::string teacher = "largest";
   double alpha = 0.5, temperature = 1.0;
+  std::filesystem::path teacher_model;  // a frozen ResNet (train-teacher's file); empty: none
   int sandwich_random = 2;
   bool augment = true;
   std::uint64_t seed = 0;
@@ -93,19 +94,30 @@ inline void add_data_options(CLI::App& app, run_config& c) {
       ->capture_default_str();
 }
 
-// Seconds in "90", "90s", "7m", "7.5m" or "1h"; `option` is named in the error.
+// Seconds in "90", "90s", "7m", "7.5m", "1h" or a sum of such parts, as "13m30s" or "1h30m" (the
+// form the program prints durations in); `option` is named in the error.
 inline double parse_duration(const std::string& text, const std::string& option) {
-  std::size_t used = 0;
-  double value = -1;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
-  }
-  const std::string unit = text.substr(std::min(used, text.size()));
-  const double scale = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : -1;
-  if (used == 0 || scale < 0 || !(value >= 0) || !std::isfinite(value))
-    throw CLI::ValidationError(option, "'" + text + "': expected a duration such as 90s, 7m or 1h");
-  return value * scale;
+  const auto refuse = [&] {
+    return CLI::ValidationError(
+        option, "'" + text + "': expected a duration such as 90s, 7m, 13m30s or 1h");
+  };
+  double total = 0;
+  std::size_t at = 0;
+  do {
+    std::size_t used = 0;
+    double value = -1;
+    try {
+      value = std::stod(text.substr(at), &used);
+    } catch (const std::exception&) {
+      throw refuse();
+    }
+    at += used;
+    const char unit = at < text.size() ? text[at++] : 's';  // a bare number: seconds
+    const double scale = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : -1;
+    if (scale < 0 || !(value >= 0) || !std::isfinite(value)) throw refuse();
+    total += value * scale;
+  } while (at < text.size());
+  return total;
 }
 
 // A wall-clock budget option ("90s", "7m", "1h"; 0: none) in seconds, which `count` (the count it
@@ -154,6 +166,10 @@ inline void add_training_options(CLI::App& app, run_config& c) {
       ->capture_default_str();
   app.add_option("--temperature", c.temperature, "Distillation temperature T")
       ->capture_default_str();
+  app.add_option("--teacher-model", c.teacher_model,
+                 "A frozen ResNet (train-teacher's teacher.safetensors) every step distils from, "
+                 "with --alpha and --temperature: uniform's subnet learns from it directly; OVO's "
+                 "and sandwich's teacher subnet learns from it and teaches the students");
   app.add_option("--sandwich-random", c.sandwich_random, "Random subnets per sandwich step")
       ->capture_default_str();
   app.add_option("--train-max-params", c.train_max_params,

@@ -25,7 +25,7 @@ struct teacher_config {
   double time_budget_seconds = 0;  // > 0: the step count is sized to this wall-clock time
   int batch_size = 128;
   double lr = 0.1, weight_decay = 5e-4, momentum = 0.9;
-  long warmup_steps = 25;  // at least the time budget's timed steps (classifier_training_options)
+  long warmup_steps = 100;  // a time budget times them (classifier_training_options)
   bool augment = true;
   long log_every = 50;
 };

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -37,6 +38,54 @@ TEST_CASE("one and two AdamW steps match torch.optim.AdamW's formulas, by hand")
   CHECK(params.values()[0] ==
         doctest::Approx(p0 * (1 - 0.05 * 0.01) - 0.05 * m_hat / (std::sqrt(v_hat) + 1e-8)));
   CHECK(opt.steps() == 2);
+}
+
+TEST_CASE("AdamW flushes moments that decay below the smallest normal number to zero") {
+  ovo::parameter_store<ovo::cpu<float>> params;
+  params.add("w", {2}, true, ovo::parameter_init::zeros);
+  params.allocate();
+  ovo::adamw<ovo::cpu<float>> opt(params, {.weight_decay = 0});
+  params.grads()[0] = 1e-3f;  // one gradient, then zeros: its first moment decays by 0.9 a step
+  params.grads()[1] = 0;
+  opt.step(1e-3);
+  params.zero_grad();
+  const float smallest = std::numeric_limits<float>::min();
+  bool was_normal = true;
+  for (int i = 0; i < 900; ++i) {
+    const float before = opt.exp_avg()[0];
+    opt.step(1e-3);
+    const float m = opt.exp_avg()[0];
+    // A normal moment, or zero where 0.9 times the last one would be subnormal.
+    CHECK((m >= smallest || (m == 0 && 0.9f * before < smallest)));
+    CHECK((opt.exp_avg_sq()[0] >= smallest || opt.exp_avg_sq()[0] == 0));
+    was_normal = was_normal && m > 0;
+  }
+  CHECK(!was_normal);  // it did reach zero within the 900 steps
+  CHECK(opt.exp_avg()[1] == 0);
+}
+
+TEST_CASE("flush_subnormals_to_zero: subnormal results become zero on every OpenMP thread") {
+#if defined(__SSE__)
+  const unsigned saved = _mm_getcsr();
+  REQUIRE(ovo::flush_subnormals_to_zero());
+  // Through volatiles, or the compiler folds (x * c != 0) into (x != 0).
+  volatile float tiny = 1e-30f;
+  const auto product_is_zero = [&] {
+    volatile float product = tiny * 1e-10f;  // 1e-40 is subnormal
+    return product == 0.0f;
+  };
+  int flushed = 0, threads = 0;
+#pragma omp parallel reduction(+ : flushed, threads)
+  {
+    threads += 1;
+    flushed += product_is_zero();
+    _mm_setcsr(saved);  // the other tests run in the usual mode
+  }
+  CHECK(flushed == threads);
+  CHECK(!product_is_zero());  // restored on this thread
+#else
+  CHECK(!ovo::flush_subnormals_to_zero());
+#endif
 }
 
 TEST_CASE("cosine schedule with linear warm-up") {

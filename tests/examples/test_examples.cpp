@@ -514,6 +514,47 @@ TEST_CASE("examples: ovo train-teacher trains a ResNet, tests it and saves a fil
                                     "--data", data.string(), "--depth", "9"});
   CHECK(refused.exit_code == 1);
   CHECK(refused.output.find("depth 9, expected 6n + 2") != std::string::npos);
+
+  // The file as the frozen teacher of a supernet run (--teacher-model).
+  const auto train_with = [&](const fs::path& teacher_file) {
+    return run_command({OVO_COMMAND,
+                        "train",
+                        "--space",
+                        "emo-fashion-mnist",
+                        "--data",
+                        data.string(),
+                        "--out",
+                        (dir / "student").string(),
+                        "--teacher-model",
+                        teacher_file.string(),
+                        "--sampling",
+                        "uniform",
+                        "--steps",
+                        "2",
+                        "--batch",
+                        "8",
+                        "--holdout-per-class",
+                        "2",
+                        "--log-every",
+                        "1"});
+  };
+  const auto taught = train_with(out / "teacher.safetensors");
+  CAPTURE(taught.output);
+  REQUIRE(taught.exit_code == 0);
+  CHECK(taught.output.find("distilling from resnet-8 (") != std::string::npos);
+  CHECK(taught.output.find("step      2/2 | epoch 0 | loss ") != std::string::npos);
+  CHECK(taught.output.find(", kl ") != std::string::npos);
+  // A teacher of other classes, and a file that holds no ResNet, are refused by name.
+  teacher_type hundred({.depth = 8, .classes = 100, .channels = 1, .height = 28, .width = 28}, 1);
+  ovo::io::export_subnet(dir / "hundred.safetensors", hundred, hundred.arch());
+  const auto other_classes = train_with(dir / "hundred.safetensors");
+  CHECK(other_classes.exit_code == 1);
+  CHECK(other_classes.output.find(
+            "hundred.safetensors: a network of 1x28x28 images and 100 classes, expected 1x28x28 "
+            "and 10 (space 'emo-fashion-mnist')") != std::string::npos);
+  const auto not_resnet = train_with(dir / "student" / "supernet.safetensors");
+  CHECK(not_resnet.exit_code == 1);
+  CHECK(not_resnet.output.find("supernet.safetensors") != std::string::npos);
 }
 
 TEST_CASE(

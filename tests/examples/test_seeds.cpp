@@ -1,5 +1,5 @@
 // The seeds a run derives: the command's held-out split and initial weights are the library's for
-// the same seed, and other seeds give others.
+// the same seed, and other seeds give others; the durations the budget options read.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -54,4 +54,21 @@ TEST_CASE("seeds: the command's held-out split and initial weights are the libra
   }
   CHECK(holdouts[0] != holdouts[1]);
   CHECK(initial[0] != initial[1]);
+}
+
+TEST_CASE("durations of the budget options: units, sums of parts as printed, and refusals") {
+  using ovo::app::parse_duration;
+  CHECK(parse_duration("90", "--time-budget") == 90);
+  CHECK(parse_duration("90s", "--time-budget") == 90);
+  CHECK(parse_duration("7.5m", "--time-budget") == 450);
+  CHECK(parse_duration("1h", "--time-budget") == 3600);
+  CHECK(parse_duration("13m30s", "--time-budget") == 810);
+  CHECK(parse_duration("1h30m", "--time-budget") == 5400);
+  CHECK(parse_duration(ovo::app::format_duration(810), "--time-budget") == 810);
+  for (const char* bad : {"", "m", "7x", "-5m", "7m-3s", "7 m", "inf", "nan"}) {
+    CAPTURE(bad);
+    CHECK_THROWS_WITH_AS(parse_duration(bad, "--search-budget"),
+                         doctest::Contains("expected a duration such as 90s, 7m, 13m30s or 1h"),
+                         CLI::ValidationError);
+  }
 }

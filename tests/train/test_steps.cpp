@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -37,6 +38,44 @@ double distillation_objective(net_type& net, const ovo::image_batch<double>& x,
   }
   return total;
 }
+
+// Checks every stride-th gradient against central differences of objective() in the values.
+template <class Objective>
+void check_central_differences(ovo::parameter_store<backend>& p, const std::vector<double>& grads,
+                               Objective&& objective, std::size_t stride) {
+  const double h = 1e-5;
+  for (std::size_t i = 0; i < p.size(); i += stride) {
+    const double saved = p.values()[i];
+    p.values()[i] = saved + h;
+    const double up = objective();
+    p.values()[i] = saved - h;
+    const double down = objective();
+    p.values()[i] = saved;
+    CAPTURE(i);
+    CHECK(grads[i] == doctest::Approx((up - down) / (2 * h)).epsilon(2e-5).scale(1e-4));
+  }
+}
+
+// A supernet and another network of the tiny space initialised from `seed`, a batch of three
+// random images and fixed soft targets: what the frozen-teacher tests share.
+struct two_networks {
+  static constexpr int batch = 3;
+  net_type net{tiny_space::shape(), batch}, other{tiny_space::shape(), batch};
+  ovo::rng_engine rng;
+  std::vector<double> images;
+  ovo::image_batch<double> x;
+  std::vector<float> soft{0.7f, 0.1f, 0.1f, 0.05f, 0.05f, 0.2f, 0.2f, 0.2f,
+                          0.2f, 0.2f, 0.0f, 0.0f,  0.0f,  0.0f, 1.0f};
+  std::vector<double> targets{soft.begin(), soft.end()};
+
+  explicit two_networks(std::uint64_t seed)
+      : rng(seed),
+        images(random_vector(batch * 2 * 8 * 8, seed + 1)),
+        x{images.data(), batch, 2, 8, 8} {
+    net.initialize(rng);
+    other.initialize(rng);
+  }
+};
 
 }  // namespace
 
@@ -97,17 +136,10 @@ TEST_CASE("distillation step: the accumulated gradient is that of teacher CE + s
 }
 
 TEST_CASE("distillation step with a frozen teacher of another network: students' CE + KL only") {
-  const int batch = 3, classes = tiny_space::num_classes;
-  net_type net(tiny_space::shape(), batch), teacher_net(tiny_space::shape(), batch);
-  ovo::rng_engine rng(31);
-  net.initialize(rng);
-  teacher_net.initialize(rng);
-  auto images = random_vector(batch * 2 * 8 * 8, 32);
-  const ovo::image_batch<double> x{images.data(), batch, 2, 8, 8};
-  const std::vector<float> soft{0.7f, 0.1f, 0.1f, 0.05f, 0.05f, 0.2f, 0.2f, 0.2f,
-                                0.2f, 0.2f, 0.0f, 0.0f,  0.0f,  0.0f, 1.0f};
+  const int batch = two_networks::batch, classes = tiny_space::num_classes;
+  two_networks setup(31);
+  auto& [net, teacher_net, rng, images, x, soft, targets] = setup;
   REQUIRE(soft.size() == static_cast<std::size_t>(batch * classes));
-  const std::vector<double> targets(soft.begin(), soft.end());
   ovo::frozen_subnet<net_type> teacher{teacher_net, tiny_space::largest()};
   const double* t = teacher.logits(x);
   const std::vector<double> teacher_logits(t, t + batch * classes);
@@ -144,17 +176,59 @@ TEST_CASE("distillation step with a frozen teacher of another network: students'
     return total;
   };
   CHECK(2 * losses.student == doctest::Approx(objective()));
-  const double h = 1e-5;
-  for (std::size_t i = 0; i < p.size(); i += 5) {
-    const double saved = p.values()[i];
-    p.values()[i] = saved + h;
-    const double up = objective();
-    p.values()[i] = saved - h;
-    const double down = objective();
-    p.values()[i] = saved;
-    CAPTURE(i);
-    CHECK(grads[i] == doctest::Approx((up - down) / (2 * h)).epsilon(2e-5).scale(1e-4));
-  }
+  check_central_differences(p, grads, objective, 5);
+}
+
+TEST_CASE("distillation step with a frozen network above a teacher subnet: the chain's gradient") {
+  const int batch = two_networks::batch, classes = tiny_space::num_classes;
+  two_networks setup(51);
+  auto& [net, frozen_net, rng, images, x, soft, targets] = setup;
+  ovo::frozen_subnet<net_type> frozen{frozen_net, tiny_space::largest()};
+  const double* f = frozen.logits(x);
+  const std::vector<double> frozen_logits(f, f + batch * classes);
+  auto& fp = frozen_net.parameters();
+  std::fill(fp.grads(), fp.grads() + fp.size(), 7.0);
+
+  const double alpha = 0.4, temperature = 2.0;
+  const ovo::arch teacher = tiny_space::largest();
+  const std::vector<ovo::arch> students{tiny_space::sample(rng)};
+  const double* t = net.forward(x, teacher, ovo::forward_mode::eval());
+  const std::vector<double> teacher_logits(t, t + batch * classes);
+  ovo::distillation_step<net_type> step(net, {.alpha = alpha, .temperature = temperature});
+  const auto losses = step.gradients(net, x, std::span<const float>(soft), frozen, teacher,
+                                     std::span<const ovo::arch>(students), 1, rng);
+  auto& p = net.parameters();
+  const std::vector<double> grads(p.grads(), p.grads() + p.size());
+  CHECK(std::all_of(fp.grads(), fp.grads() + fp.size(), [](double g) { return g == 7.0; }));
+  CHECK(losses.teacher == doctest::Approx(ovo::cross_entropy<backend>(
+                              teacher_logits.data(), targets.data(), batch, classes, nullptr)));
+
+  // (1 - a) CE_t + a T^2 KL(frozen || teacher), then the students on the detached teacher.
+  std::vector<double> probs(targets.size());
+  auto objective = [&] {
+    const double* logits = net.forward(x, teacher, ovo::forward_mode::eval());
+    double total =
+        (1 - alpha) * ovo::cross_entropy<backend>(logits, targets.data(), batch, classes, nullptr);
+    total += alpha * ovo::distillation_kl<backend>(logits, frozen_logits.data(), batch, classes,
+                                                   temperature, probs.data(), nullptr);
+    logits = net.forward(x, students.front(), ovo::forward_mode::eval());
+    total +=
+        (1 - alpha) * ovo::cross_entropy<backend>(logits, targets.data(), batch, classes, nullptr);
+    total += alpha * ovo::distillation_kl<backend>(logits, teacher_logits.data(), batch, classes,
+                                                   temperature, probs.data(), nullptr);
+    return total;
+  };
+  check_central_differences(p, grads, objective, 3);
+
+  // With alpha 0 the frozen network changes nothing: the teacher subnet learns from the targets.
+  ovo::distillation_step<net_type> plain(net, {.alpha = 0.0, .temperature = temperature});
+  ovo::rng_engine first(5), second(5);
+  plain.gradients(net, x, std::span<const float>(soft), teacher,
+                  std::span<const ovo::arch>(students), 1, first);
+  const std::vector<double> without(p.grads(), p.grads() + p.size());
+  plain.gradients(net, x, std::span<const float>(soft), frozen, teacher,
+                  std::span<const ovo::arch>(students), 1, second);
+  CHECK(std::equal(without.begin(), without.end(), p.grads()));
 }
 
 TEST_CASE("distillation step with a frozen ResNet teacher: the teacher and its logits unchanged") {

@@ -85,12 +85,14 @@ struct thread_group {
 };
 
 // The weights after training with `options`, stopped at each of `stops` in turn (each stop a new
-// process' worth of objects, resuming); the history and step count of the last.
+// process' worth of objects, resuming); the history and step count of the last. With `teacher`,
+// every step distils from it.
 template <class Backend>
 std::vector<typename Backend::scalar> weights_after(const ovo::trainer_options& options,
                                                     std::vector<long> stops,
                                                     std::vector<ovo::training_record>* history,
-                                                    long* total_steps = nullptr) {
+                                                    long* total_steps = nullptr,
+                                                    ovo::resnet<Backend>* teacher = nullptr) {
   std::vector<typename Backend::scalar> out;
   for (long stop : stops) {  // each stop: a new process' worth of objects, resuming
     ovo::vit_supernet<Backend, ovo::qkv_blocked> net(tiny_space::shape(), 4);
@@ -98,6 +100,7 @@ std::vector<typename Backend::scalar> weights_after(const ovo::trainer_options& 
     net.initialize(init);
     synthetic_loader loader;
     trainer_for<Backend> trainer(net, loader, options);
+    if (teacher) trainer.distill_from(*teacher);
     trainer.resume();
     trainer.train({}, stop);
     const auto& p = net.parameters();
@@ -235,6 +238,35 @@ TEST_CASE("evaluation set: top-1 of a subnet equals a count by hand, streamed or
     CHECK(held.top1(net, a) == static_cast<double>(correct) / 12.0);
     CHECK(ovo::streamed_top1(net, a, loader) == held.top1(net, a));
   }
+}
+
+TEST_CASE("trainer: a frozen ResNet teacher changes every run, resumes exactly, stays frozen") {
+  using backend = ovo::cpu<float>;
+  const ovo::test::temp_dir dir("trainer_frozen");
+  ovo::resnet<backend> teacher(
+      {.depth = 8, .classes = tiny_space::num_classes, .channels = 2, .height = 8, .width = 8}, 4);
+  ovo::rng_engine init(3);
+  teacher.initialize(init);
+  const auto& tp = teacher.parameters();
+  const std::vector<float> teacher_weights(tp.values(), tp.values() + tp.size());
+  for (const auto strategy : {ovo::sampling_strategy::uniform, ovo::sampling_strategy::ovo}) {
+    CAPTURE(ovo::to_string(strategy));
+    ovo::trainer_options options;
+    options.total_steps = 6;
+    options.lr = 1e-3;
+    options.log_every = 2;
+    options.seed = 4;
+    options.sampler.strategy = strategy;
+    options.distillation = {.alpha = 0.6, .temperature = 2.0};
+    std::vector<ovo::training_record> history;
+    const auto alone = weights_after<backend>(options, {1000}, nullptr);
+    const auto taught = weights_after<backend>(options, {1000}, &history, nullptr, &teacher);
+    CHECK(taught != alone);
+    CHECK(history.back().kl > 0);
+    options.checkpoint_path = dir / (ovo::to_string(strategy) + ".safetensors");
+    CHECK(weights_after<backend>(options, {3, 1000}, nullptr, nullptr, &teacher) == taught);
+  }
+  CHECK(std::equal(teacher_weights.begin(), teacher_weights.end(), tp.values()));
 }
 
 TEST_CASE("trainer: a time budget sizes the run, and its step count replays it exactly") {

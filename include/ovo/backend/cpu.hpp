@@ -17,6 +17,7 @@
 #include "ovo/backend/cpu/pooling.hpp"
 #include "ovo/backend/cpu/products.hpp"
 #include "ovo/backend/cpu/residuals.hpp"
+#include "ovo/backend/cpu/subnormals.hpp"
 #include "ovo/backend/cpu/tokens.hpp"
 #include "ovo/backend/cpu/windows.hpp"
 #include "ovo/backend/eigen_gemm.hpp"

@@ -33,8 +33,11 @@ struct classifier_training_options {
   // sets total_steps so that the run takes about this many seconds: the run then equals one given
   // that step count from the start (as trainer_options' budget).
   double time_budget_seconds = 0;
-  long budget_skip_steps = 3, budget_probe_steps = 20;
-  long budget_probe_end() const { return budget_skip_steps + budget_probe_steps; }
+  long budget_skip_steps = 3;
+  long budget_probe_steps = 0;  // 0: every warm-up step after the skipped ones
+  long budget_probe_end() const {
+    return budget_probe_steps > 0 ? budget_skip_steps + budget_probe_steps : warmup_steps;
+  }
   double lr = 0.1, min_lr = 0.0, warmup_start_lr = 0.01;
   long warmup_steps = 0;
   sgd_options sgd;
@@ -74,13 +77,14 @@ class classifier_trainer {
           fmt::format("classifier_training_options: total_steps is {}, expected at least 1",
                       options_.total_steps));
     if (options_.time_budget_seconds > 0) {
-      if (options_.budget_skip_steps < 0 || options_.budget_probe_steps < 1 ||
+      if (options_.budget_skip_steps < 0 || options_.budget_probe_steps < 0 ||
+          options_.budget_probe_end() <= options_.budget_skip_steps ||
           options_.budget_probe_end() > options_.warmup_steps)
         throw std::invalid_argument(fmt::format(
             "classifier_training_options: a time budget times steps {}..{} within the warm-up; "
             "warmup_steps is {}, expected at least {}",
             options_.budget_skip_steps, options_.budget_probe_end() - 1, options_.warmup_steps,
-            options_.budget_probe_end()));
+            std::max(options_.budget_probe_end(), options_.budget_skip_steps + 1)));
       set_total_steps(std::max(options_.total_steps, options_.budget_probe_end()));
     }
     if (loader_.batches_per_epoch() == 0)

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <concepts>
+#include <functional>
 #include <span>
 #include <stdexcept>
 
@@ -35,6 +36,15 @@ struct distillation_losses {
 template <class F, class T>
 concept frozen_teacher = requires(F& teacher, const image_batch<T>& images) {
   { teacher.logits(images) } -> std::same_as<const T*>;
+};
+
+// Any frozen teacher behind one type: the logits of a network that outlives this object.
+template <class T>
+struct frozen_logits {
+  std::function<const T*(const image_batch<T>&)> of;
+
+  const T* logits(const image_batch<T>& images) { return of(images); }
+  explicit operator bool() const { return static_cast<bool>(of); }
 };
 
 // One fixed subnet of a supernet as a frozen teacher. The supernet must not be the one the step
@@ -82,8 +92,9 @@ class distillation_step {
     const T* staged = targets_.from_labels(labels, step_.label_smoothing);
     const long step = optimizer.steps() + 1;
     const auto losses =
-        train(net, images, staged, subnet_teacher(net, images, staged, teacher, step, rng),
-              students, step, rng);
+        train(net, images, staged,
+              subnet_teacher(net, images, staged, teacher, step, rng, no_frozen_logits), students,
+              step, rng);
     detail::clip_and_update(net.parameters(), optimizer, step_.max_grad_norm, lr);
     return losses;
   }
@@ -109,8 +120,23 @@ class distillation_step {
                                 std::span<const float> targets, const arch_type& teacher,
                                 std::span<const arch_type> students, long step, rng_engine& rng) {
     const T* staged = soft_targets(net, images, targets);
-    return train(net, images, staged, subnet_teacher(net, images, staged, teacher, step, rng),
+    return train(net, images, staged,
+                 subnet_teacher(net, images, staged, teacher, step, rng, no_frozen_logits),
                  students, step, rng);
+  }
+  // The same with a teacher subnet that learns from a frozen network as the students learn from
+  // it: its loss is (1 - alpha) CE + alpha T^2 KL(frozen || teacher subnet) (the chain frozen
+  // network -> teacher subnet -> students); losses.teacher stays the subnet's CE.
+  template <frozen_teacher<T> Frozen>
+  distillation_losses gradients(Net& net, const image_batch<T>& images,
+                                std::span<const float> targets, Frozen& frozen,
+                                const arch_type& teacher, std::span<const arch_type> students,
+                                long step, rng_engine& rng) {
+    const T* staged = soft_targets(net, images, targets);
+    const auto above = [&frozen, &images] { return frozen.logits(images); };
+    return train(net, images, staged,
+                 subnet_teacher(net, images, staged, teacher, step, rng, above), students, step,
+                 rng);
   }
   template <frozen_teacher<T> Teacher>
   distillation_losses gradients(Net& net, const image_batch<T>& images,
@@ -148,16 +174,27 @@ class distillation_step {
     return targets_.from_soft(targets);
   }
 
-  // The teacher subnet trained on the targets: its CE, its gradient accumulated, its logits kept.
+  static const T* no_frozen_logits() { return nullptr; }
+
+  // The teacher subnet trained on the targets and, when above() gives a frozen network's logits,
+  // on the KL to them: its CE reported, its gradient accumulated, its logits kept.
+  template <class FrozenLogits>
   auto subnet_teacher(Net& net, const image_batch<T>& images, const T* targets,
-                      const arch_type& teacher, long step, rng_engine& rng) {
-    return [&, targets, step](distillation_losses& losses) -> const T* {
+                      const arch_type& teacher, long step, rng_engine& rng, FrozenLogits above) {
+    return [&, targets, step, above](distillation_losses& losses) -> const T* {
+      const int b = images.batch, classes = net.classes();
       const T* logits = net.forward(images, teacher, forward_mode::train(rng));
-      Backend::copy(logits, static_cast<std::size_t>(images.batch) * net.classes(),
-                    teacher_logits_.data());
+      Backend::copy(logits, static_cast<std::size_t>(b) * classes, teacher_logits_.data());
+      const T* frozen = above();  // another network: the subnet's activations stay
+      const double alpha = frozen ? options_.alpha : 0.0;
       losses.teacher =
-          cross_entropy<Backend>(logits, targets, images.batch, net.classes(), dlogits_.data());
-      detail::require_finite_loss(losses.teacher, "teacher cross-entropy", step, teacher);
+          cross_entropy<Backend>(logits, targets, b, classes, dlogits_.data(), T(1.0 - alpha));
+      double loss = (1.0 - alpha) * losses.teacher;
+      if (frozen)
+        loss += alpha * distillation_kl<Backend>(logits, frozen, b, classes, options_.temperature,
+                                                 teacher_probs_.data(), dlogits_.data(), T(alpha),
+                                                 true);
+      detail::require_finite_loss(loss, "teacher", step, teacher);
       net.backward(dlogits_.data());
       return teacher_logits_.data();
     };

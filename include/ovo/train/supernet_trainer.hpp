@@ -34,14 +34,17 @@ namespace ovo {
 
 struct trainer_options {
   long total_steps = 1000;  // optimizer steps of the whole run (provisional with a time budget)
-  // > 0: train() times steps [budget_skip_steps, budget_skip_steps + budget_probe_steps), all
-  // within the warm-up, and sets total_steps so that the run takes about this many seconds. The
-  // learning rate of a warm-up step does not depend on total_steps, so the run equals one given
-  // that step count from the start.
+  // > 0: train() times steps [budget_skip_steps, budget_probe_end()), all within the warm-up,
+  // and sets total_steps so that the run takes about this many seconds. The learning rate of a
+  // warm-up step does not depend on total_steps, so the run equals one given that step count from
+  // the start. The longer the probe, the more sampled subnets its pace averages over.
   double time_budget_seconds = 0;
-  long budget_skip_steps = 3, budget_probe_steps = 20;
+  long budget_skip_steps = 3;
+  long budget_probe_steps = 0;  // 0: every warm-up step after the skipped ones
   // The step after the timed ones: the step count is known from there on.
-  long budget_probe_end() const { return budget_skip_steps + budget_probe_steps; }
+  long budget_probe_end() const {
+    return budget_probe_steps > 0 ? budget_skip_steps + budget_probe_steps : warmup_steps;
+  }
   double lr = 5e-4, min_lr = 1e-5, warmup_start_lr = 1e-6;
   long warmup_steps = 0;
   double weight_decay = 0.05;
@@ -119,17 +122,27 @@ class supernet_trainer {
     if (options_.total_steps < 1)
       throw std::invalid_argument("trainer_options: total_steps must be positive");
     if (options_.time_budget_seconds > 0) {
-      if (options_.budget_skip_steps < 0 || options_.budget_probe_steps < 1 ||
+      if (options_.budget_skip_steps < 0 || options_.budget_probe_steps < 0 ||
+          options_.budget_probe_end() <= options_.budget_skip_steps ||
           options_.budget_probe_end() > options_.warmup_steps)
         throw std::invalid_argument(fmt::format(
             "trainer_options: a time budget times steps {}..{} within the warm-up; warmup_steps "
             "is {}, expected at least {}",
             options_.budget_skip_steps, options_.budget_probe_end() - 1, options_.warmup_steps,
-            options_.budget_probe_end()));
+            std::max(options_.budget_probe_end(), options_.budget_skip_steps + 1)));
       set_total_steps(std::max(options_.total_steps, options_.budget_probe_end()));
     }
     if (loader_.batches_per_epoch() == 0)
       throw std::invalid_argument("supernet_trainer: the loader yields no batch per epoch");
+  }
+
+  // Distils every later step from `teacher`, a frozen network (a ConvNet, say) that outlives the
+  // trainer, with the distillation options' alpha and temperature: a step without a teacher
+  // subnet (uniform sampling) trains its students on it directly; an OVO or sandwich step trains
+  // its teacher subnet on it, and the students on the teacher subnet as before.
+  template <frozen_teacher<T> Teacher>
+  void distill_from(Teacher& teacher) {
+    frozen_.of = [&teacher](const image_batch<T>& images) { return teacher.logits(images); };
   }
 
   adamw<Backend>& optimizer() { return optimizer_; }
@@ -304,9 +317,16 @@ class supernet_trainer {
                                          rows * per_target);
     const double lr = schedule_(s);
     const long step = optimizer_.steps() + 1;
-    if (archs.teacher) {
-      const auto losses =
-          distillation_.gradients(net_, images, targets, *archs.teacher, archs.students, step, rng);
+    if (archs.teacher || frozen_) {
+      distillation_losses losses;
+      if (archs.teacher && frozen_)
+        losses = distillation_.gradients(net_, images, targets, frozen_, *archs.teacher,
+                                         archs.students, step, rng);
+      else if (archs.teacher)
+        losses = distillation_.gradients(net_, images, targets, *archs.teacher, archs.students,
+                                         step, rng);
+      else
+        losses = distillation_.gradients(net_, images, targets, frozen_, archs.students, step, rng);
       interval_.loss += losses.student;
       interval_.teacher_loss += losses.teacher;
       interval_.kl += losses.kl;
@@ -344,6 +364,7 @@ class supernet_trainer {
   adamw<Backend> optimizer_;
   supervised_step<Net> supervised_;
   distillation_step<Net> distillation_;
+  frozen_logits<T> frozen_;  // empty: no frozen teacher
   typename Backend::template buffer<T> images_;
   std::vector<T> host_images_ = std::vector<T>(images_.size());
   cosine_schedule schedule_;

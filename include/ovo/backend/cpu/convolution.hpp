@@ -37,27 +37,52 @@ struct cpu_convolution {
     const int channels = x.cols, taps = g.taps();
     assert(x.rows == g.in_rows() && columns.rows == g.out_rows() &&
            columns.cols == channels * taps);
-#pragma omp parallel for schedule(static)
-    for (int o = 0; o < g.out_rows(); ++o) {
-      T* dst = columns.row(o);
-      std::fill(dst, dst + columns.cols, T(0));
-      for_each_tap(g, o, [&](int tap, int in_row) {
-        const T* src = x.row(in_row);
-        for (int c = 0; c < channels; ++c) dst[c * taps + tap] = src[c];
-      });
+    const std::vector<T> zeros(static_cast<std::size_t>(channels), T(0));
+#pragma omp parallel
+    {
+      std::vector<const T*> sources(static_cast<std::size_t>(taps));
+#pragma omp for schedule(static)
+      for (int o = 0; o < g.out_rows(); ++o) {
+        std::fill(sources.begin(), sources.end(), zeros.data());
+        for_each_tap(g, o, [&](int tap, int in_row) { sources[tap] = x.row(in_row); });
+        for_taps(taps, [&]<int Taps>(int n) {
+          const int count = Taps > 0 ? Taps : n;
+          T* dst = columns.row(o);
+          for (int c = 0; c < channels; ++c)
+            for (int tap = 0; tap < count; ++tap) dst[c * count + tap] = sources[tap][c];
+        });
+      }
     }
   }
 
-  // The adjoint of im2col: dx[p, c] = the sum of the columns entries im2col copied from (p, c);
-  // dx [g.in_rows(), C] written.
+  // The adjoint of im2col: dx[p, c] = the sum of the columns entries im2col copied from (p, c),
+  // added in the order of the output pixels; dx [g.in_rows(), C] written. One image per thread,
+  // so that no two threads add into the same row.
   static void col2im(matrix_view<const T> columns, const conv_geometry& g, matrix_view<T> dx) {
     const int channels = dx.cols, taps = g.taps();
     assert(dx.rows == g.in_rows() && columns.rows == g.out_rows() &&
            columns.cols == channels * taps);
-    scatter_to_inputs(g, dx, [&](int o, int tap, T* dst) {
-      const T* src = columns.row(o);
-      for (int c = 0; c < channels; ++c) dst[c] += src[c * taps + tap];
-    });
+    const int in_per_image = g.height * g.width, out_per_image = g.out_height() * g.out_width();
+#pragma omp parallel
+    {
+      std::vector<T*> targets(static_cast<std::size_t>(taps));
+      std::vector<T> padding(static_cast<std::size_t>(channels));  // what padding taps add up to
+#pragma omp for schedule(static)
+      for (int b = 0; b < g.batch; ++b) {
+        for (int p = b * in_per_image; p < (b + 1) * in_per_image; ++p)
+          std::fill(dx.row(p), dx.row(p) + channels, T(0));
+        for (int o = b * out_per_image; o < (b + 1) * out_per_image; ++o) {
+          std::fill(targets.begin(), targets.end(), padding.data());
+          for_each_tap(g, o, [&](int tap, int in_row) { targets[tap] = dx.row(in_row); });
+          for_taps(taps, [&]<int Taps>(int n) {
+            const int count = Taps > 0 ? Taps : n;
+            const T* src = columns.row(o);
+            for (int c = 0; c < channels; ++c)
+              for (int tap = 0; tap < count; ++tap) targets[tap][c] += src[c * count + tap];
+          });
+        }
+      }
+    }
   }
 
   // y[o, c] = sum over taps of w[c, tap] * x[input pixel of o at tap, c] (zero padding): x
@@ -197,18 +222,19 @@ struct cpu_convolution {
     return out.data();
   }
 
-  // Writes dx [g.in_rows(), C]: zero, then add(o, tap, dx row of the input pixel of output pixel o
-  // at that tap) for every output pixel and tap inside the image. One image per thread, so that
-  // no two threads add into the same row.
-  template <class Add>
-  static void scatter_to_inputs(const conv_geometry& g, matrix_view<T> dx, Add&& add) {
-    const int in_per_image = g.height * g.width, out_per_image = g.out_height() * g.out_width();
-#pragma omp parallel for schedule(static)
-    for (int b = 0; b < g.batch; ++b) {
-      for (int p = b * in_per_image; p < (b + 1) * in_per_image; ++p)
-        std::fill(dx.row(p), dx.row(p) + dx.cols, T(0));
-      for (int o = b * out_per_image; o < (b + 1) * out_per_image; ++o)
-        for_each_tap(g, o, [&](int tap, int in_row) { add(o, tap, dx.row(in_row)); });
+  // body.template operator()<Taps>(taps) with Taps the tap count of a 1x1, 3x3 or 5x5 kernel,
+  // so that loops over the taps unroll; Taps 0 (the count is then the argument) for other kernels.
+  template <class Body>
+  static void for_taps(int taps, Body&& body) {
+    switch (taps) {
+      case 1:
+        return body.template operator()<1>(taps);
+      case 9:
+        return body.template operator()<9>(taps);
+      case 25:
+        return body.template operator()<25>(taps);
+      default:
+        return body.template operator()<0>(taps);
     }
   }
 
