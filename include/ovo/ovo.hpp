@@ -62,6 +62,7 @@
 #include "ovo/search/holdout_fitness.hpp"
 #include "ovo/search/pareto.hpp"
 #include "ovo/search/random_search.hpp"
+#include "ovo/search/rank_correlation.hpp"
 #include "ovo/search/subnet_accuracy.hpp"
 #include "ovo/space/arch.hpp"
 #include "ovo/space/choices.hpp"
