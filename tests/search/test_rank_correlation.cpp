@@ -54,4 +54,6 @@ TEST_CASE("rank correlations: a constant side gives NaN; bad input is refused by
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(ovo::spearman_rho(v{1, 2}, v{1, std::nan("")}),
                        "spearman_rho: score 1 is NaN", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(ovo::average_ranks(v{std::nan(""), 1}), "average_ranks: value 0 is NaN",
+                       std::invalid_argument);
 }

@@ -35,12 +35,16 @@ inline void require_paired_scores(std::span<const double> a, std::span<const dou
 }  // namespace detail
 
 // The rank of each value, 1 for the smallest; tied values share the mean of the ranks they span
-// (scipy.stats.rankdata's "average").
+// (scipy.stats.rankdata's "average"). Throws std::invalid_argument on a NaN value.
 inline std::vector<double> average_ranks(std::span<const double> values) {
+  for (std::size_t i = 0; i < values.size(); ++i)
+    if (std::isnan(values[i]))
+      throw std::invalid_argument(fmt::format("average_ranks: value {} is NaN", i));
   std::vector<std::size_t> order(values.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t i, std::size_t j) { return values[i] < values[j]; });
+  std::sort(order.begin(), order.end(), [&](std::size_t i, std::size_t j) {
+    return values[i] < values[j] || (values[i] == values[j] && i < j);
+  });
   std::vector<double> ranks(values.size());
   for (std::size_t first = 0; first < order.size();) {
     std::size_t last = first + 1;
