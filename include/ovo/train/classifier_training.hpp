@@ -36,7 +36,7 @@ struct classifier_training_options {
   long budget_skip_steps = 3;
   long budget_probe_steps = 0;  // 0: every warm-up step after the skipped ones
   long budget_probe_end() const {
-    return budget_probe_steps > 0 ? budget_skip_steps + budget_probe_steps : warmup_steps;
+    return ovo::budget_probe_end(budget_skip_steps, budget_probe_steps, warmup_steps);
   }
   double lr = 0.1, min_lr = 0.0, warmup_start_lr = 0.01;
   long warmup_steps = 0;
@@ -77,14 +77,8 @@ class classifier_trainer {
           fmt::format("classifier_training_options: total_steps is {}, expected at least 1",
                       options_.total_steps));
     if (options_.time_budget_seconds > 0) {
-      if (options_.budget_skip_steps < 0 || options_.budget_probe_steps < 0 ||
-          options_.budget_probe_end() <= options_.budget_skip_steps ||
-          options_.budget_probe_end() > options_.warmup_steps)
-        throw std::invalid_argument(fmt::format(
-            "classifier_training_options: a time budget times steps {}..{} within the warm-up; "
-            "warmup_steps is {}, expected at least {}",
-            options_.budget_skip_steps, options_.budget_probe_end() - 1, options_.warmup_steps,
-            std::max(options_.budget_probe_end(), options_.budget_skip_steps + 1)));
+      check_budget_probe("classifier_training_options", options_.budget_skip_steps,
+                         options_.budget_probe_steps, options_.warmup_steps);
       set_total_steps(std::max(options_.total_steps, options_.budget_probe_end()));
     }
     if (loader_.batches_per_epoch() == 0)

@@ -43,7 +43,7 @@ struct trainer_options {
   long budget_probe_steps = 0;  // 0: every warm-up step after the skipped ones
   // The step after the timed ones: the step count is known from there on.
   long budget_probe_end() const {
-    return budget_probe_steps > 0 ? budget_skip_steps + budget_probe_steps : warmup_steps;
+    return ovo::budget_probe_end(budget_skip_steps, budget_probe_steps, warmup_steps);
   }
   double lr = 5e-4, min_lr = 1e-5, warmup_start_lr = 1e-6;
   long warmup_steps = 0;
@@ -122,14 +122,8 @@ class supernet_trainer {
     if (options_.total_steps < 1)
       throw std::invalid_argument("trainer_options: total_steps must be positive");
     if (options_.time_budget_seconds > 0) {
-      if (options_.budget_skip_steps < 0 || options_.budget_probe_steps < 0 ||
-          options_.budget_probe_end() <= options_.budget_skip_steps ||
-          options_.budget_probe_end() > options_.warmup_steps)
-        throw std::invalid_argument(fmt::format(
-            "trainer_options: a time budget times steps {}..{} within the warm-up; warmup_steps "
-            "is {}, expected at least {}",
-            options_.budget_skip_steps, options_.budget_probe_end() - 1, options_.warmup_steps,
-            std::max(options_.budget_probe_end(), options_.budget_skip_steps + 1)));
+      check_budget_probe("trainer_options", options_.budget_skip_steps, options_.budget_probe_steps,
+                         options_.warmup_steps);
       set_total_steps(std::max(options_.total_steps, options_.budget_probe_end()));
     }
     if (loader_.batches_per_epoch() == 0)
