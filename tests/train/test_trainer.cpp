@@ -1,5 +1,6 @@
-// The trainers: resumed supernet runs end with an uninterrupted run's weights, a budgeted run
-// replays with its step count (supernet and classifier training); evaluation sets.
+// The trainers: resumed supernet runs end with an uninterrupted run's weights (FocusFormer's
+// sampler included), a budgeted run replays with its step count (supernet and classifier
+// training); evaluation sets.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -267,6 +268,74 @@ TEST_CASE("trainer: a frozen ResNet teacher changes every run, resumes exactly, 
     CHECK(weights_after<backend>(options, {3, 1000}, nullptr, nullptr, &teacher) == taught);
   }
   CHECK(std::equal(teacher_weights.begin(), teacher_weights.end(), tp.values()));
+}
+
+namespace {
+
+// The weights and sampler state after a FocusFormer run of `options` stopped at each of `stops`
+// in turn, as weights_after does, its sampler updated on two batches of the synthetic loader.
+std::pair<std::vector<float>, nlohmann::json> focused_run(const ovo::trainer_options& options,
+                                                          const ovo::focusformer_options& focus,
+                                                          std::vector<long> stops) {
+  using backend = ovo::cpu<float>;
+  std::pair<std::vector<float>, nlohmann::json> out;
+  for (long stop : stops) {
+    ovo::vit_supernet<backend, ovo::qkv_blocked> net(tiny_space::shape(), 4);
+    ovo::rng_engine init(1);
+    net.initialize(init);
+    synthetic_loader loader, held_loader{.per_epoch = 2};
+    const auto held = ovo::evaluation_set<backend>::from_loader(held_loader);
+    ovo::focusformer_sampler<tiny_space> sampler(focus, options.seed);
+    trainer_for<backend> trainer(net, loader, options);
+    trainer.focus_with(sampler, held);
+    trainer.resume();
+    trainer.train({}, stop);
+    const auto& p = net.parameters();
+    out = {std::vector<float>(p.values(), p.values() + p.size()), sampler.state()};
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("trainer: a FocusFormer run updates its sampler on held-out loss and resumes exactly") {
+  using backend = ovo::cpu<float>;
+  const ovo::test::temp_dir dir("trainer_focusformer");
+  const ovo::focusformer_options focus{
+      .bins = 2, .candidates = 2, .update_every = 3, .update_samples = 3, .bin_sample = 256};
+  for (const auto strategy : {ovo::sampling_strategy::uniform, ovo::sampling_strategy::sandwich}) {
+    CAPTURE(ovo::to_string(strategy));
+    ovo::trainer_options options;
+    options.total_steps = 8;
+    options.lr = 1e-3;
+    options.warmup_steps = 2;
+    options.log_every = 2;
+    options.seed = 5;
+    options.sampler.strategy = strategy;
+    options.sampler.sandwich_random = 1;
+    options.checkpoint_every = 2;
+    const auto [weights, state] = focused_run(options, focus, {8});
+    // Updates after steps 3 and 6, one per bin each; the logits moved.
+    CHECK(state["updates"] == nlohmann::json::array({2, 2}));
+    const auto logits = state["logits"].get<std::vector<double>>();
+    CHECK(std::any_of(logits.begin(), logits.end(), [](double z) { return z != 0; }));
+    CHECK(weights != weights_after<backend>(options, {8}, nullptr));
+    // Stopped after an update (3), before one (5) and at the end: the same weights and sampler.
+    options.checkpoint_path = dir / (ovo::to_string(strategy) + ".safetensors");
+    const auto [resumed, resumed_state] = focused_run(options, focus, {3, 5, 8});
+    CHECK(resumed == weights);
+    CHECK(resumed_state == state);
+  }
+  // A checkpoint of a run without the sampler, or with other sampler options, is refused by name.
+  ovo::trainer_options options;
+  options.total_steps = 2;
+  options.seed = 5;
+  options.checkpoint_path = dir / "plain.safetensors";
+  weights_after<backend>(options, {2}, nullptr);
+  CHECK_THROWS_WITH_AS(focused_run(options, focus, {4}),
+                       doctest::Contains("checkpoint field 'trainer.focusformer_options' is "
+                                         "'(missing)'"),
+                       std::runtime_error);
 }
 
 TEST_CASE("trainer: a time budget sizes the run, and its step count replays it exactly") {

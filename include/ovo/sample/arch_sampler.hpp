@@ -100,23 +100,26 @@ space_arch<Space> sample_within(double max_params, rng_engine& rng) {
       max_params, Space::params(Space::smallest())));
 }
 
-template <search_space Space>
-step_archs<space_arch<Space>> draw_step_archs(const sampler_options& options, rng_engine& rng) {
+// One step's subnets under `options`, each random student drawn by `draw_random(rng)`: a uniform
+// student, a sandwich's random ones and an OVO student (a learned sampler draws them in place of
+// sample_within). A larger-random OVO teacher stays uniform above its student.
+template <search_space Space, class DrawRandom>
+step_archs<space_arch<Space>> draw_step_archs(const sampler_options& options, rng_engine& rng,
+                                              DrawRandom&& draw_random) {
   step_archs<space_arch<Space>> out;
   switch (options.strategy) {
     case sampling_strategy::uniform:
-      out.students.push_back(sample_within<Space>(options.max_params, rng));
+      out.students.push_back(draw_random(rng));
       break;
     case sampling_strategy::sandwich:
       if (options.sandwich_random < 0)
         throw std::invalid_argument("sampler_options: sandwich_random must not be negative");
       out.teacher = Space::largest();
       out.students.push_back(Space::smallest());
-      for (int i = 0; i < options.sandwich_random; ++i)
-        out.students.push_back(sample_within<Space>(options.max_params, rng));
+      for (int i = 0; i < options.sandwich_random; ++i) out.students.push_back(draw_random(rng));
       break;
     case sampling_strategy::ovo:
-      out.students.push_back(sample_within<Space>(options.max_params, rng));
+      out.students.push_back(draw_random(rng));
       out.teacher =
           options.teacher == teacher_rule::largest
               ? Space::largest()
@@ -124,6 +127,13 @@ step_archs<space_arch<Space>> draw_step_archs(const sampler_options& options, rn
       break;
   }
   return out;
+}
+
+// One step's subnets under `options`, the random ones uniform among those within max_params.
+template <search_space Space>
+step_archs<space_arch<Space>> draw_step_archs(const sampler_options& options, rng_engine& rng) {
+  return draw_step_archs<Space>(
+      options, rng, [&](rng_engine& r) { return sample_within<Space>(options.max_params, r); });
 }
 
 }  // namespace ovo

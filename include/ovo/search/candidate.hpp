@@ -20,8 +20,9 @@
 namespace ovo {
 
 // Where a candidate came from.
-inline constexpr std::array<std::string_view, 4> candidate_origins{"initial", "mutation",
-                                                                   "crossover", "random"};
+// "sampler": drawn from a learned sampler (specialise).
+inline constexpr std::array<std::string_view, 5> candidate_origins{
+    "initial", "mutation", "crossover", "random", "sampler"};
 
 template <class Arch>
 struct basic_candidate {

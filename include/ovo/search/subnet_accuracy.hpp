@@ -80,15 +80,18 @@ class evaluation_set {
 
   std::size_t images() const { return images_; }
   std::size_t batches() const { return batches_.size(); }
+  // Batch i's images and labels.
+  image_batch<T> batch_images(std::size_t i) const {
+    auto view = batches_.at(i).view;
+    view.data = batches_[i].images.data();
+    return view;
+  }
+  std::span<const int> batch_labels(std::size_t i) const { return batches_.at(i).labels; }
 
   // Calls f(images, labels) for every batch, in order.
   template <class F>
   void for_each_batch(F&& f) const {
-    for (const auto& b : batches_) {
-      auto view = b.view;
-      view.data = b.images.data();
-      f(view, std::span<const int>(b.labels));
-    }
+    for (std::size_t i = 0; i < batches_.size(); ++i) f(batch_images(i), batch_labels(i));
   }
 
   // The fraction of correct top-1 predictions of `a` over the whole set.

@@ -8,6 +8,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -16,6 +17,7 @@
 #include "ovo/space/emo_arch.hpp"
 #include "ovo/space/emo_cost.hpp"
 #include "ovo/space/emo_geometry.hpp"
+#include "ovo/space/genome.hpp"
 #include "ovo/space/search_space.hpp"
 #include "ovo/util/random.hpp"
 
@@ -212,6 +214,69 @@ struct emo_space {
   static void validate(const emo_arch& a) {
     if (auto why = invalid_gene(a); !why.empty())
       throw std::invalid_argument("arch outside the search space: " + why);
+  }
+
+  // The gene list (gene_coded_space), stage by stage: depth, width, the expansion ratio of each
+  // block of the deepest choice and, where the stage lets blocks choose, the attention of each
+  // block after the first; a block at or beyond the stage's depth is unused.
+  static std::vector<gene> genes() {
+    std::vector<gene> out;
+    for (std::size_t s = 0; s < emo_stages; ++s) {
+      const auto& choices = stages[s];
+      const auto blocks = choices.depths.back();
+      out.push_back({fmt::format("stages[{}].depth", s), static_cast<int>(choices.depths.size())});
+      out.push_back({fmt::format("stages[{}].width", s), static_cast<int>(choices.widths.size())});
+      for (int b = 0; b < blocks; ++b)
+        out.push_back({fmt::format("stages[{}].expansion[{}]", s, b),
+                       static_cast<int>(choices.expansions.size())});
+      if (choices.attention == emo_attention::either)
+        for (int b = 1; b < blocks; ++b)
+          out.push_back({fmt::format("stages[{}].attention[{}]", s, b), 2});
+    }
+    return out;
+  }
+  static std::vector<int> encode(const emo_arch& a) {
+    validate(a);
+    std::vector<int> out;
+    for (std::size_t s = 0; s < emo_stages; ++s) {
+      const auto& choices = stages[s];
+      const auto& stage = a.stages[s];
+      const auto depth = static_cast<std::size_t>(stage.depth);
+      const auto blocks = static_cast<std::size_t>(choices.depths.back());
+      out.push_back(detail::choice_index(choices.depths, stage.depth));
+      out.push_back(detail::choice_index(choices.widths, stage.width));
+      for (std::size_t b = 0; b < blocks; ++b)
+        out.push_back(b < depth ? detail::choice_index(choices.expansions, stage.expansion[b])
+                                : -1);
+      if (choices.attention == emo_attention::either)
+        for (std::size_t b = 1; b < blocks; ++b)
+          out.push_back(b < depth ? static_cast<int>(stage.attention[b]) : -1);
+    }
+    return out;
+  }
+  static emo_arch decode(std::span<const int> values) {
+    const auto list = genes();
+    detail::gene_reader read(values, list);
+    emo_arch a;
+    for (std::size_t s = 0; s < emo_stages; ++s) {
+      const auto& choices = stages[s];
+      auto& stage = a.stages[s];
+      stage.depth = choices.depths[static_cast<std::size_t>(read.next())];
+      stage.width = choices.widths[static_cast<std::size_t>(read.next())];
+      const auto unused = static_cast<std::size_t>(choices.depths.back() - stage.depth);
+      for (int b = 0; b < stage.depth; ++b)
+        stage.expansion.push_back(choices.expansions[static_cast<std::size_t>(read.next())]);
+      read.skip(unused);
+      stage.attention.assign(static_cast<std::size_t>(stage.depth),
+                             choices.attention == emo_attention::on);
+      stage.attention[0] = false;
+      if (choices.attention == emo_attention::either) {
+        for (std::size_t b = 1; b < stage.attention.size(); ++b)
+          stage.attention[b] = read.next() == 1;
+        read.skip(unused);
+      }
+    }
+    return a;
   }
 
   // Exact parameters and multiply-adds of `a` on this space's geometry (emo_costs).

@@ -4,17 +4,21 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "ovo/space/arch.hpp"
 #include "ovo/space/choices.hpp"
+#include "ovo/space/genome.hpp"
 #include "ovo/space/search_space.hpp"
 #include "ovo/space/vit_cost.hpp"
 #include "ovo/space/vit_shape.hpp"
@@ -237,6 +241,44 @@ struct vit_space {
   static void validate(const arch& a) {
     if (auto why = invalid_gene(a); !why.empty())
       throw std::invalid_argument("arch outside the search space: " + why);
+  }
+
+  // The gene list (gene_coded_space): embed, depth, then the heads and the mlp ratio of each layer
+  // of the deepest choice; a layer at or beyond an arch's depth is unused.
+  static std::vector<gene> genes() {
+    std::vector<gene> out{{"embed", static_cast<int>(embed_choices.size())},
+                          {"depth", static_cast<int>(depth_choices.size())}};
+    for (int i = 0; i < depth_choices.back(); ++i)
+      out.push_back({fmt::format("heads[{}]", i), static_cast<int>(head_choices.size())});
+    for (int i = 0; i < depth_choices.back(); ++i)
+      out.push_back({fmt::format("mlp_ratio[{}]", i), static_cast<int>(mlp_ratio_choices.size())});
+    return out;
+  }
+  static std::vector<int> encode(const arch& a) {
+    validate(a);
+    const auto layers = static_cast<std::size_t>(depth_choices.back());
+    std::vector<int> out(2 + 2 * layers, -1);
+    out[0] = detail::choice_index(embed_choices, a.embed);
+    out[1] = detail::choice_index(depth_choices, a.depth);
+    for (std::size_t i = 0; i < static_cast<std::size_t>(a.depth); ++i) {
+      out[2 + i] = detail::choice_index(head_choices, a.heads[i]);
+      out[2 + layers + i] = detail::choice_index(mlp_ratio_choices, a.mlp_ratio[i]);
+    }
+    return out;
+  }
+  static arch decode(std::span<const int> values) {
+    const auto list = genes();
+    detail::gene_reader read(values, list);
+    arch a;
+    a.embed = embed_choices[static_cast<std::size_t>(read.next())];
+    a.depth = depth_choices[static_cast<std::size_t>(read.next())];
+    const auto unused = static_cast<std::size_t>(depth_choices.back() - a.depth);
+    for (int i = 0; i < a.depth; ++i)
+      a.heads.push_back(head_choices[static_cast<std::size_t>(read.next())]);
+    read.skip(unused);
+    for (int i = 0; i < a.depth; ++i)
+      a.mlp_ratio.push_back(mlp_ratio_choices[static_cast<std::size_t>(read.next())]);
+    return a;
   }
 };
 

@@ -16,11 +16,14 @@
 #include <nlohmann/json.hpp>
 
 #include "ovo/io/checkpoint.hpp"
+#include "ovo/loss/cross_entropy.hpp"
 #include "ovo/nn/supernet.hpp"
 #include "ovo/optim/adamw.hpp"
 #include "ovo/optim/clip.hpp"
 #include "ovo/optim/schedule.hpp"
 #include "ovo/sample/arch_sampler.hpp"
+#include "ovo/sample/focusformer_sampler.hpp"
+#include "ovo/search/subnet_accuracy.hpp"
 #include "ovo/space/search_space.hpp"
 #include "ovo/train/data_parallel.hpp"
 #include "ovo/train/distillation_step.hpp"
@@ -139,6 +142,22 @@ class supernet_trainer {
     frozen_.of = [&teacher](const image_batch<T>& images) { return teacher.logits(images); };
   }
 
+  // Draws every later step's random subnets (see draw_step_archs) from `sampler`, FocusFormer's
+  // learned sampler: for each, a bin and options.candidates archs of it, of which the one with the
+  // lowest loss on the step's batch (evaluation pass; averaged over the processes) trains. After
+  // every options.update_every steps the sampler takes a policy-gradient step per bin on one
+  // batch of `held_out` (the held-out split of the training set, its batches in turn). Both outlive
+  // the trainer; checkpoints keep the sampler's state and resume() restores it.
+  void focus_with(focusformer_sampler<Space>& sampler,
+                  const evaluation_set<Backend>& held_out) requires gene_coded_space<Space> {
+    if (held_out.batches() == 0)
+      throw std::invalid_argument("supernet_trainer::focus_with: the held-out set has no batch");
+    focus_ = &sampler;
+    held_out_ = &held_out;
+    focus_losses_ = typename Backend::template buffer<T>(
+        static_cast<std::size_t>(sampler.options().candidates));
+  }
+
   adamw<Backend>& optimizer() { return optimizer_; }
   long step() const { return optimizer_.steps(); }
   const std::vector<training_record>& history() const { return history_; }
@@ -196,7 +215,16 @@ class supernet_trainer {
         if (total < 1) throw std::invalid_argument(fmt::format("{}, expected at least 1", total));
         return total;
       });
+    std::optional<focusformer_sampler<Space>> focus;
+    if constexpr (gene_coded_space<Space>)
+      if (focus_)
+        focus = read_field("trainer.focusformer", [&](const nlohmann::json& j) {
+          auto restored = *focus_;
+          restored.load_state(j);
+          return restored;
+        });
     io::load_checkpoint(file, path, net_, &optimizer_);
+    if (focus) *focus_ = std::move(*focus);
     history_ = std::move(history);
     interval_ = interval;
     if (budgeted_steps && step() >= options_.budget_probe_end())
@@ -214,6 +242,8 @@ class supernet_trainer {
                                interval_.teacher_loss, interval_.kl})
             .dump();
     fields["trainer.total_steps"] = std::to_string(options_.total_steps);
+    if constexpr (gene_coded_space<Space>)
+      if (focus_) fields["trainer.focusformer"] = focus_->state().dump();
     io::save_checkpoint(options_.checkpoint_path, net_, optimizer_, fields);
   }
 
@@ -285,8 +315,65 @@ class supernet_trainer {
   }
 
   std::map<std::string, std::string> identity() const {
-    return {{"trainer.seed", std::to_string(options_.seed)},
-            {"trainer.sampling", to_string(options_.sampler.strategy)}};
+    std::map<std::string, std::string> fields{
+        {"trainer.seed", std::to_string(options_.seed)},
+        {"trainer.sampling", to_string(options_.sampler.strategy)}};
+    if constexpr (gene_coded_space<Space>)
+      if (focus_) fields["trainer.focusformer_options"] = to_string(focus_->options());
+    return fields;
+  }
+
+  // The loss of `a` (evaluation pass) on images and staged targets.
+  double batch_loss(const arch_of<Net>& a, const image_batch<T>& images, const T* targets) {
+    const T* logits = net_.forward(images, a, forward_mode::eval());
+    return cross_entropy<Backend>(logits, targets, images.batch, net_.classes(), nullptr);
+  }
+
+  // The step's subnets: from the learned sampler when there is one, each random one the lowest
+  // loss of its candidates on the step's batch.
+  step_archs<arch_of<Net>> draw_archs(const image_batch<T>& images, std::span<const float> targets,
+                                      rng_engine& rng) {
+    if constexpr (gene_coded_space<Space>) {
+      if (focus_) {
+        const T* staged = focus_targets_.from_soft(targets);
+        return draw_step_archs<Space>(options_.sampler, rng, [&](rng_engine& r) {
+          const auto candidates = focus_->draw_step(r).candidates;
+          if (candidates.size() == 1) return candidates.front();
+          std::vector<T> losses;
+          for (const auto& a : candidates) losses.push_back(T(batch_loss(a, images, staged)));
+          Backend::copy_from_host(std::span<const T>(losses), focus_losses_.data());
+          group_.average(focus_losses_.data(), losses.size());
+          Backend::copy_to_host(focus_losses_.data(), losses);
+          return candidates[static_cast<std::size_t>(
+              std::min_element(losses.begin(), losses.end()) - losses.begin())];
+        });
+      }
+    }
+    return draw_step_archs<Space>(options_.sampler, rng);
+  }
+
+  // The learned sampler's update after `done` steps, when one is due: per bin,
+  // options.update_samples archs drawn from it (seeds::sampler_update), each rewarded by its
+  // negative loss on one held-out batch.
+  void update_focus(long done) {
+    if constexpr (gene_coded_space<Space>) {
+      if (!focus_) return;
+      const auto& o = focus_->options();
+      if (o.update_every == 0 || done % o.update_every != 0) return;
+      const auto index = static_cast<std::size_t>(done / o.update_every - 1) % held_out_->batches();
+      const auto images = held_out_->batch_images(index);
+      const T* targets = focus_targets_.from_labels(held_out_->batch_labels(index), 0.0);
+      rng_engine rng(seeds::sampler_update(options_.seed, done));
+      for (int bin = 0; bin < focus_->bins(); ++bin) {
+        std::vector<arch_of<Net>> archs;
+        std::vector<double> rewards;
+        for (int i = 0; i < o.update_samples; ++i) {
+          archs.push_back(focus_->draw(bin, rng));
+          rewards.push_back(-batch_loss(archs.back(), images, targets));
+        }
+        focus_->update(bin, archs, rewards);
+      }
+    }
   }
 
   // One optimiser step on this process's shard of the batch: the step's subnets accumulate their
@@ -295,7 +382,6 @@ class supernet_trainer {
   template <class Batch>
   void train_step(const Batch& batch, long s) {
     rng_engine rng(seeds::step(options_.seed, s));
-    const auto archs = draw_step_archs<Space>(options_.sampler, rng);
     const batch_shard shard = shard_of(batch.size, group_.rank(), group_.size());
     const std::size_t per_image = batch.images.size() / static_cast<std::size_t>(batch.size);
     const std::size_t per_target = batch.targets.size() / static_cast<std::size_t>(batch.size);
@@ -309,6 +395,7 @@ class supernet_trainer {
                                 batch.width};
     const std::span<const float> targets(batch.targets.data() + first * per_target,
                                          rows * per_target);
+    const auto archs = draw_archs(images, targets, rng);
     const double lr = schedule_(s);
     const long step = optimizer_.steps() + 1;
     if (archs.teacher || frozen_) {
@@ -332,6 +419,7 @@ class supernet_trainer {
     group_.average(params.grads(), params.size());
     if (options_.max_grad_norm > 0) clip_grad_norm(params, options_.max_grad_norm);
     optimizer_.step(lr);
+    update_focus(optimizer_.steps());
     interval_.lr += lr;
     interval_.steps += 1;
     interval_.images += batch.size;
@@ -358,7 +446,11 @@ class supernet_trainer {
   adamw<Backend> optimizer_;
   supervised_step<Net> supervised_;
   distillation_step<Net> distillation_;
-  frozen_logits<T> frozen_;  // empty: no frozen teacher
+  frozen_logits<T> frozen_;                      // empty: no frozen teacher
+  focusformer_sampler<Space>* focus_ = nullptr;  // null: no learned sampler
+  const evaluation_set<Backend>* held_out_ = nullptr;
+  detail::staged_targets<Backend> focus_targets_{net_.max_batch(), net_.classes()};
+  typename Backend::template buffer<T> focus_losses_;  // the candidates' losses
   typename Backend::template buffer<T> images_;
   std::vector<T> host_images_ = std::vector<T>(images_.size());
   cosine_schedule schedule_;

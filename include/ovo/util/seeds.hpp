@@ -28,4 +28,14 @@ inline std::uint64_t step(std::uint64_t seed, long step) {
   return derive_seed(seed, static_cast<std::uint64_t>(step), 0x5354'4550);
 }
 
+// The archs whose costs cut a learned sampler's budget bins.
+inline std::uint64_t sampler_bins(std::uint64_t seed) {
+  return derive_seed(seed, 0x4249'4e53);
+}
+
+// The archs a learned sampler's update at training step `step` scores on held-out images.
+inline std::uint64_t sampler_update(std::uint64_t seed, long step) {
+  return derive_seed(seed, static_cast<std::uint64_t>(step), 0x5550'4454);
+}
+
 }  // namespace ovo::seeds
