@@ -201,11 +201,56 @@ std::optional<frozen_resnet> frozen_teacher_for(const run_config& c, const Net& 
   return teacher;
 }
 
-// Trains (or resumes) the supernet on the training split minus the held-out images; prints
+inline focusformer_options focus_options_for(const run_config& c) {
+  return {.cost = parse_cost_measure(c.focus_cost),
+          .bins = c.focus_bins,
+          .candidates = c.focus_candidates,
+          .update_every = c.focus_update_every,
+          .update_samples = c.focus_update_samples,
+          .learning_rate = c.focus_lr};
+}
+
+// The learned sampler of a --focusformer run, its bins cut within --train-max-params.
+template <class Space>
+std::optional<focusformer_sampler<Space>> focus_sampler_for(const run_config& c) {
+  if (!c.focusformer) return std::nullopt;
+  return focusformer_sampler<Space>(focus_options_for(c), c.seed, c.train_max_params);
+}
+
+// The sampler a --focusformer run left in its checkpoint, for `search --search specialise`.
+template <class Space>
+focusformer_sampler<Space> trained_sampler(const run_config& c) {
+  const auto path = c.checkpoint();
+  if (!std::filesystem::exists(path))
+    throw std::runtime_error(
+        fmt::format("no supernet checkpoint at {} (run `train` first)", path.string()));
+  const auto metadata = io::safetensors::load(path).metadata;
+  const auto options = metadata.find("trainer.focusformer_options");
+  const auto state = metadata.find("trainer.focusformer");
+  if (options == metadata.end() || state == metadata.end())
+    throw std::invalid_argument(
+        fmt::format("--search specialise: {} holds no sampler state, expected the checkpoint of "
+                    "a run with --focusformer",
+                    path.string()));
+  try {
+    const auto saved = parse_json(state->second);
+    focusformer_sampler<Space> sampler(parse_json(options->second).get<focusformer_options>(),
+                                       c.seed, focusformer_sampler<Space>::state_max_params(saved));
+    sampler.load_state(saved);
+    return sampler;
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(
+        fmt::format("{}: {} (--seed must be the training run's)", path.string(), e.what()));
+  }
+}
+
+// Trains (or resumes) the supernet on the training split minus the held-out images, its random
+// subnets drawn by `focus` when given (updated on batches of the held-out images); prints
 // progress.
 template <class Space, class Source, supernet Net>
 training_outcome train_supernet(const run_config& c, Net& net, const Source& train,
-                                const data::holdout_split& split) {
+                                const data::holdout_split& split,
+                                focusformer_sampler<Space>* focus = nullptr) {
   std::filesystem::create_directories(c.out_dir);
   const auto augment = augmentation_for<Space>(c);
   data::batch_loader<Source> loader(train, split.train, augment,
@@ -224,6 +269,26 @@ training_outcome train_supernet(const run_config& c, Net& net, const Source& tra
                to_string(teacher->architecture), teacher->network.parameters().size(),
                c.teacher_model.string(), c.alpha, c.temperature);
   }
+  std::optional<evaluation_set<backend>> held_out;
+  if constexpr (gene_coded_space<Space>)
+    if (focus) {
+      // Batches of the training batch size: an update scores bins x samples archs on one.
+      auto loader = data::batch_loader<Source>(train, split.holdout, augment.without_augmentation(),
+                                               {.batch_size = c.batch_size,
+                                                .shuffle = true,
+                                                .drop_last = true,
+                                                .train = false,
+                                                .workers = c.workers,
+                                                .seed = c.seed});
+      held_out.emplace(evaluation_set<backend>::from_loader(loader));
+      trainer.focus_with(*focus, *held_out);
+      const auto& o = focus->options();
+      fmt::print(
+          "FocusFormer sampler: {} bins of {} cut at {}, best of {}, an update every {} steps "
+          "({} archs per bin on one of {} held-out batches)\n",
+          o.bins, to_string(o.cost), focus->edges(), o.candidates, o.update_every, o.update_samples,
+          held_out->batches());
+    }
   if (c.resume && trainer.resume())
     fmt::print("resumed from {} at step {}\n", c.checkpoint().string(), trainer.step());
   else if (!c.resume && std::filesystem::exists(c.checkpoint()))
@@ -235,10 +300,10 @@ training_outcome train_supernet(const run_config& c, Net& net, const Source& tra
                                                trainer.options().budget_probe_end())
                                  : fmt::format("{} steps", c.steps);
   fmt::print(
-      "training {} of batch {} ({} images, {} batches per epoch), sampling {}, {} params in the "
+      "training {} of batch {} ({} images, {} batches per epoch), sampling {}{}, {} params in the "
       "supernet, products on {}\n",
       length, c.batch_size, split.train.size(), loader.batches_per_epoch(), c.sampling,
-      net.parameters().size(), gemm_provider_description());
+      focus ? " (FocusFormer)" : "", net.parameters().size(), gemm_provider_description());
   std::fflush(stdout);
   bool announced = c.time_budget_seconds <= 0;  // the step count the budget chose
   trainer.train([&](const training_record& r, long total) {
@@ -281,12 +346,14 @@ evaluation_set<backend> calibration_batches(const run_config& c, const Net& net,
                                               static_cast<std::size_t>(c.calibration_batches));
 }
 
-// Evolutionary (or random) search on the held-out images with the supernet's inherited weights,
-// each candidate's batch norms recalibrated on `calibration` first (when it holds batches).
+// Evolutionary, random or (with FocusFormer's trained sampler `focus`) specialisation search on
+// the held-out images with the supernet's inherited weights, each candidate's batch norms
+// recalibrated on `calibration` first (when it holds batches).
 template <class Space, class Source, supernet Net>
 basic_search_result<arch_of<Net>> search_subnet(const run_config& c, Net& net, const Source& train,
                                                 const data::holdout_split& split,
-                                                const evaluation_set<backend>& calibration) {
+                                                const evaluation_set<backend>& calibration,
+                                                const focusformer_sampler<Space>* focus = nullptr) {
   auto loader = eval_loader(c, train, split.holdout, augmentation_for<Space>(c));
   auto fitness = make_holdout_fitness(net, loader);
   if (calibration.batches() > 0) fitness.recalibrate_on(calibration);
@@ -305,6 +372,17 @@ basic_search_result<arch_of<Net>> search_subnet(const run_config& c, Net& net, c
   };
   if (c.search == "random")
     return random_search<Space>(fitness, constraint, c.random_samples, c.seed, progress);
+  if (c.search == "specialise") {
+    if constexpr (gene_coded_space<Space>) {
+      if (!focus)
+        throw std::invalid_argument(
+            "--search specialise: expected a supernet trained with --focusformer");
+      return specialise(*focus, fitness, constraint, c.specialise_draws, c.seed, progress);
+    } else {
+      throw std::invalid_argument(
+          fmt::format("--search specialise: space '{}' does not code its archs as genes", c.space));
+    }
+  }
   auto result = evolutionary_search<Space>(fitness, constraint,
                                            {.population = c.population,
                                             .generations = c.generations,
@@ -321,6 +399,22 @@ basic_search_result<arch_of<Net>> search_subnet(const run_config& c, Net& net, c
     fmt::print("search budget {}: {} of {} generations (replay with --generations {})\n",
                format_duration(c.search_budget_seconds), generations, c.generations, generations);
   return result;
+}
+
+// report.json's record of a trained FocusFormer sampler: its options, bins, update counts and the
+// most likely arch of each bin.
+template <class Space>
+nlohmann::json focus_report(const focusformer_sampler<Space>& sampler) {
+  nlohmann::json modes = nlohmann::json::array(), updates = nlohmann::json::array();
+  for (int bin = 0; bin < sampler.bins(); ++bin) {
+    const auto mode = sampler.mode(bin);
+    modes.push_back({{"arch", mode}, {"params", Space::params(mode)}, {"macs", Space::macs(mode)}});
+    updates.push_back(sampler.updates(bin));
+  }
+  return {{"options", sampler.options()},
+          {"edges", sampler.edges()},
+          {"updates", updates},
+          {"most_likely", modes}};
 }
 
 template <class Source, class Space, supernet Net>
@@ -366,13 +460,15 @@ nlohmann::json run_all(const run_config& c) {
   fmt::print("{}: {} training images ({} held out for the search), {} test images\n", c.dataset,
              train.size(), split.holdout.size(), test.size());
   auto net = make_supernet<Space>(c);
-  const auto trained = train_supernet<Space>(c, net, train, split);
+  auto focus = focus_sampler_for<Space>(c);
+  const auto trained = train_supernet<Space>(c, net, train, split, focus ? &*focus : nullptr);
   const double train_seconds = elapsed();
   // The running statistics as training left them, to measure what recalibration changes.
   std::vector<float> trained_buffers(net.buffers().size());
   backend::copy_to_host(net.buffers().values(), trained_buffers);
   const auto calibration = calibration_batches<Space>(c, net, train, split);
-  const auto result = search_subnet<Space>(c, net, train, split, calibration);
+  const auto result =
+      search_subnet<Space>(c, net, train, split, calibration, focus ? &*focus : nullptr);
   const double search_seconds = elapsed() - train_seconds;
   const auto& chosen = result.best.architecture;
   nlohmann::json uncalibrated = nullptr;
@@ -404,6 +500,8 @@ nlohmann::json run_all(const run_config& c) {
        c.time_budget_seconds > 0 ? nlohmann::json(c.time_budget_seconds) : nullptr},
       {"gemm", gemm_provider_description()},
       {"search_method", c.search},
+      {"evaluations", result.history.size()},
+      {"focusformer", focus ? focus_report(*focus) : nlohmann::json(nullptr)},
       {"generations", result.best_fitness_per_generation.size()},
       {"search_budget_seconds",
        c.search_budget_seconds > 0 ? nlohmann::json(c.search_budget_seconds) : nullptr},

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <exception>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -158,14 +159,19 @@ int run_program(int argc, char** argv, const program_info& info, const Entries&.
           if (train->parsed()) {
             const auto data = load_checked_split<space, source>(c, true);
             auto net = make_supernet<space>(c);
-            train_supernet<space>(c, net, data, split_for(c, data));
+            auto focus = focus_sampler_for<space>(c);
+            train_supernet<space>(c, net, data, split_for(c, data), focus ? &*focus : nullptr);
           } else if (search->parsed()) {
             const auto data = load_checked_split<space, source>(c, true);
             auto net = make_supernet<space>(c);
             load_trained(c, net);
             const auto split = split_for(c, data);
+            std::optional<focusformer_sampler<space>> focus;
+            if constexpr (gene_coded_space<space>)
+              if (c.search == "specialise") focus = trained_sampler<space>(c);
             const auto result = search_subnet<space>(
-                c, net, data, split, calibration_batches<space>(c, net, data, split));
+                c, net, data, split, calibration_batches<space>(c, net, data, split),
+                focus ? &*focus : nullptr);
             io::write_file_atomically(c.out_dir / "search.json",
                                       nlohmann::json(result).dump(2) + "\n");
             io::write_file_atomically(c.out_dir / "search_best.arch.json",

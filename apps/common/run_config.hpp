@@ -38,6 +38,12 @@ struct run_config {
   double alpha = 0.5, temperature = 1.0;
   std::filesystem::path teacher_model;  // a frozen ResNet (train-teacher's file); empty: none
   int sandwich_random = 2;
+  // FocusFormer's learned sampler (--focusformer) draws every random subnet a step trains.
+  bool focusformer = false;
+  std::string focus_cost = "params";
+  int focus_bins = 4, focus_candidates = 3, focus_update_samples = 4;
+  long focus_update_every = 100;
+  double focus_lr = 0.5;
   bool augment = true;
   std::uint64_t seed = 0;
   long checkpoint_every = 500;
@@ -49,6 +55,7 @@ struct run_config {
   int population = 50, generations = 20, parents = 10, mutations = 25, crossovers = 25;
   double depth_prob = 0.4, mutate_prob = 0.2;
   int random_samples = 1000;
+  int specialise_draws = 100;
   double search_budget_seconds = 0;  // > 0: evolution starts no generation it cannot finish in time
   double min_params = 0, max_params = std::numeric_limits<double>::infinity();
   double min_flops = 0, max_flops = std::numeric_limits<double>::infinity();
@@ -176,6 +183,28 @@ inline void add_training_options(CLI::App& app, run_config& c) {
                  "Training focused on a budget: every random subnet a step trains (students, "
                  "random teachers) has at most this many parameters; the largest teacher stays "
                  "the space's (default: no limit)");
+  app.add_flag("--focusformer", c.focusformer,
+               "FocusFormer's learned sampler draws every random subnet of --sampling: per step a "
+               "budget bin, --focus-candidates archs of it from the bin's learned distributions, "
+               "the one of lowest loss on the batch trained; the distributions learn from "
+               "held-out loss every --focus-update-every steps");
+  app.add_option("--focus-cost", c.focus_cost, "FocusFormer: the cost binned, params or macs")
+      ->check(CLI::IsMember({"params", "macs"}))
+      ->capture_default_str();
+  app.add_option("--focus-bins", c.focus_bins, "FocusFormer: budget bins (equal shares)")
+      ->capture_default_str();
+  app.add_option("--focus-candidates", c.focus_candidates,
+                 "FocusFormer: k of best-of-k, archs drawn per random subnet")
+      ->capture_default_str();
+  app.add_option("--focus-update-every", c.focus_update_every,
+                 "FocusFormer: steps between policy-gradient updates (0: never)")
+      ->capture_default_str();
+  app.add_option("--focus-update-samples", c.focus_update_samples,
+                 "FocusFormer: archs per bin scored on one held-out batch at an update")
+      ->capture_default_str();
+  app.add_option("--focus-lr", c.focus_lr,
+                 "FocusFormer: learning rate of the distributions' logits")
+      ->capture_default_str();
   app.add_flag("--augment,!--no-augment", c.augment,
                "Train with the dataset's augmentation (crops, flips; RandAugment, erasing and "
                "mixup/cutmix for CIFAR and ImageNet) or without (label smoothing only)")
@@ -189,8 +218,14 @@ inline void add_training_options(CLI::App& app, run_config& c) {
 }
 
 inline void add_search_options(CLI::App& app, run_config& c) {
-  app.add_option("--search", c.search, "evolution or random (the baseline)")
-      ->check(CLI::IsMember({"evolution", "random"}))
+  app.add_option("--search", c.search,
+                 "evolution, random (the baseline), or specialise (a supernet trained with "
+                 "--focusformer: the best of --specialise-draws archs its sampler proposes for "
+                 "the budget's bin)")
+      ->check(CLI::IsMember({"evolution", "random", "specialise"}))
+      ->capture_default_str();
+  app.add_option("--specialise-draws", c.specialise_draws,
+                 "Specialisation: archs drawn and evaluated")
       ->capture_default_str();
   app.add_option("--population", c.population, "Evolution: candidates per generation")
       ->capture_default_str();

@@ -338,6 +338,45 @@ TEST_CASE("trainer: a FocusFormer run updates its sampler on held-out loss and r
                        std::runtime_error);
 }
 
+TEST_CASE("trainer: train_only trains one subnet alone, leaving every other weight untouched") {
+  using backend = ovo::cpu<float>;
+  const ovo::test::temp_dir dir("trainer_only");
+  const ovo::arch only{12, 2, {1, 2}, {2.0, 1.5}};
+  ovo::trainer_options options;
+  options.total_steps = 12;
+  options.lr = 3e-3;
+  options.log_every = 6;
+  options.seed = 2;
+  options.weight_decay = 0;  // AdamW's decay shrinks every weight of the super weights, as torch's
+  options.checkpoint_path = dir / "only.safetensors";
+  ovo::vit_supernet<backend, ovo::qkv_blocked> net(tiny_space::shape(), 4);
+  ovo::rng_engine init(1);
+  net.initialize(init);
+  const auto& p = net.parameters();
+  const std::vector<float> before(p.values(), p.values() + p.size());
+  synthetic_loader loader;
+  trainer_for<backend> trainer(net, loader, options);
+  trainer.train_only(only);
+  trainer.train();
+  const auto covered = ovo::test::covered_indices(net.subnet_tensors(only));
+  std::size_t changed = 0;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    if (covered.contains(i))
+      changed += p.values()[i] != before[i];
+    else
+      REQUIRE(p.values()[i] == before[i]);
+  }
+  CHECK(changed > covered.size() / 2);
+  CHECK(trainer.history().back().loss < trainer.history().front().loss);
+  // Its checkpoint is refused by a run of another arch.
+  trainer_for<backend> other(net, loader, options);
+  other.train_only(tiny_space::largest());
+  CHECK_THROWS_WITH_AS(other.resume(), doctest::Contains("checkpoint field 'trainer.only_arch'"),
+                       std::runtime_error);
+  CHECK_THROWS_WITH_AS(other.train_only(ovo::arch{10, 1, {1}, {2.0}}),
+                       doctest::Contains("embed = 10"), std::invalid_argument);
+}
+
 TEST_CASE("trainer: a time budget sizes the run, and its step count replays it exactly") {
   using backend = ovo::cpu<float>;
   const ovo::test::temp_dir dir("trainer_budget");

@@ -19,6 +19,7 @@
 
 #include "ovo/sample/arch_sampler.hpp"
 #include "ovo/space/genome.hpp"
+#include "ovo/util/json.hpp"
 #include "ovo/util/random.hpp"
 #include "ovo/util/seeds.hpp"
 
@@ -66,12 +67,40 @@ struct focusformer_options {
   }
 };
 
-inline std::string to_string(const focusformer_options& o) {
-  return fmt::format(
-      "cost={} bins={} candidates={} update_every={} update_samples={} learning_rate={} "
-      "baseline_momentum={} max_draws={} bin_sample={}",
-      to_string(o.cost), o.bins, o.candidates, o.update_every, o.update_samples, o.learning_rate,
-      o.baseline_momentum, o.max_draws, o.bin_sample);
+inline void to_json(nlohmann::json& j, const focusformer_options& o) {
+  j = {{"cost", to_string(o.cost)},
+       {"bins", o.bins},
+       {"candidates", o.candidates},
+       {"update_every", o.update_every},
+       {"update_samples", o.update_samples},
+       {"learning_rate", o.learning_rate},
+       {"baseline_momentum", o.baseline_momentum},
+       {"max_draws", o.max_draws},
+       {"bin_sample", o.bin_sample}};
+}
+// Reads to_json's fields and validates them; throws std::invalid_argument naming the first one
+// missing or unusable.
+inline void from_json(const nlohmann::json& j, focusformer_options& o) {
+  auto field = [&](const char* name) -> const nlohmann::json& {
+    if (!j.is_object() || !j.contains(name))
+      throw std::invalid_argument(
+          fmt::format("focusformer options: field '{}' is missing in {}", name, j.dump()));
+    return j.at(name);
+  };
+  try {
+    o.cost = parse_cost_measure(field("cost").get<std::string>());
+    o.bins = detail::json_int(field("bins"), "bins");
+    o.candidates = detail::json_int(field("candidates"), "candidates");
+    o.update_every = detail::json_int<long>(field("update_every"), "update_every");
+    o.update_samples = detail::json_int(field("update_samples"), "update_samples");
+    o.learning_rate = field("learning_rate").get<double>();
+    o.baseline_momentum = field("baseline_momentum").get<double>();
+    o.max_draws = detail::json_int(field("max_draws"), "max_draws");
+    o.bin_sample = detail::json_int(field("bin_sample"), "bin_sample");
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(fmt::format("focusformer options: {} in {}", e.what(), j.dump()));
+  }
+  o.validate();
 }
 
 // The sampler of one supernet training run. Bins: the cost range of the archs with at most
@@ -239,15 +268,32 @@ class focusformer_sampler {
     return baselines_[static_cast<std::size_t>(bin)];
   }
 
-  // What a checkpoint keeps: the bins' edges, logits, baselines and update counts.
+  // The parameter cap the bins were cut within (infinity: none).
+  double max_params() const { return max_params_; }
+
+  // What a checkpoint keeps: the cost measure, the parameter cap (null: none), the bins' edges,
+  // logits, baselines and update counts.
   nlohmann::json state() const {
     return {{"cost", to_string(options_.cost)},
+            {"max_params", std::isfinite(max_params_) ? nlohmann::json(max_params_) : nullptr},
             {"edges", edges_},
             {"logits", logits_},
             {"baselines", baselines_},
             {"updates", updates_}};
   }
-  // Restores state() of a sampler of the same space, cost measure and bins; throws
+  // The cap of a state(): what a sampler restored from it is constructed with.
+  static double state_max_params(const nlohmann::json& state) {
+    if (!state.is_object() || !state.contains("max_params"))
+      throw std::invalid_argument("sampler state: field 'max_params' is missing");
+    const auto& cap = state.at("max_params");
+    if (cap.is_null()) return std::numeric_limits<double>::infinity();
+    if (!cap.is_number())
+      throw std::invalid_argument(
+          fmt::format("sampler state: max_params is {}, expected a number or null", cap.dump()));
+    return cap.template get<double>();
+  }
+
+  // Restores state() of a sampler of the same space, cost measure, cap and bins; throws
   // std::invalid_argument naming the field that differs, with nothing changed.
   void load_state(const nlohmann::json& state) {
     auto field = [&](const char* name) -> const nlohmann::json& {
@@ -260,6 +306,9 @@ class focusformer_sampler {
         throw std::invalid_argument(fmt::format("cost '{}', this sampler bins {}",
                                                 field("cost").template get<std::string>(),
                                                 to_string(options_.cost)));
+      if (const double cap = state_max_params(state); cap != max_params_)
+        throw std::invalid_argument(
+            fmt::format("max_params {}, this sampler's cap is {}", cap, max_params_));
       const auto edges = field("edges").template get<std::vector<double>>();
       if (edges != edges_)
         throw std::invalid_argument(

@@ -158,6 +158,14 @@ class supernet_trainer {
         static_cast<std::size_t>(sampler.options().candidates));
   }
 
+  // Trains `a` alone at every step in place of the sampler's subnets: stand-alone training of one
+  // subnet (the supernet's other weights stay untouched), distilled from a frozen teacher when
+  // distill_from() gave one. Checkpoints record the arch and resume() refuses another.
+  void train_only(arch_of<Net> a) {
+    Space::validate(a);
+    only_ = std::move(a);
+  }
+
   adamw<Backend>& optimizer() { return optimizer_; }
   long step() const { return optimizer_.steps(); }
   const std::vector<training_record>& history() const { return history_; }
@@ -319,7 +327,8 @@ class supernet_trainer {
         {"trainer.seed", std::to_string(options_.seed)},
         {"trainer.sampling", to_string(options_.sampler.strategy)}};
     if constexpr (gene_coded_space<Space>)
-      if (focus_) fields["trainer.focusformer_options"] = to_string(focus_->options());
+      if (focus_) fields["trainer.focusformer_options"] = nlohmann::json(focus_->options()).dump();
+    if (only_) fields["trainer.only_arch"] = nlohmann::json(*only_).dump();
     return fields;
   }
 
@@ -329,10 +338,11 @@ class supernet_trainer {
     return cross_entropy<Backend>(logits, targets, images.batch, net_.classes(), nullptr);
   }
 
-  // The step's subnets: from the learned sampler when there is one, each random one the lowest
-  // loss of its candidates on the step's batch.
+  // The step's subnets: the one arch of train_only(); otherwise from the learned sampler when there
+  // is one, each random one the lowest loss of its candidates on the step's batch.
   step_archs<arch_of<Net>> draw_archs(const image_batch<T>& images, std::span<const float> targets,
                                       rng_engine& rng) {
+    if (only_) return {std::nullopt, {*only_}};
     if constexpr (gene_coded_space<Space>) {
       if (focus_) {
         const T* staged = focus_targets_.from_soft(targets);
@@ -447,6 +457,7 @@ class supernet_trainer {
   supervised_step<Net> supervised_;
   distillation_step<Net> distillation_;
   frozen_logits<T> frozen_;                      // empty: no frozen teacher
+  std::optional<arch_of<Net>> only_;             // train_only()'s arch
   focusformer_sampler<Space>* focus_ = nullptr;  // null: no learned sampler
   const evaluation_set<Backend>* held_out_ = nullptr;
   detail::staged_targets<Backend> focus_targets_{net_.max_batch(), net_.classes()};
