@@ -1,4 +1,5 @@
-// Helpers shared by the tests: seeded random data, a tiny search space, the indices a subnet reads.
+// Helpers shared by the tests: seeded random data, tiny ViT and EMO search spaces, the indices a
+// subnet reads.
 #pragma once
 
 #include <unistd.h>
@@ -17,6 +18,24 @@ namespace ovo::test {
 // Small enough for finite differences over every parameter: 5 tokens of widths up to 16.
 using tiny_space = vit_space<embed<8, 12, 16>, depth<1, 2, 3>, heads<1, 2>, mlp_ratio<1.5, 2.0>,
                              image<8, 4, 2>, classes<5>, head_dim<4>>;
+
+// A 40 px, 2-channel geometry small enough for finite differences: maps of 20/10/5/3/2 px after
+// the stem and each stage, so that stage 3's blocks cut their 3x3 map into 2x2 windows with
+// padding (a grid of 2x2 windows over a 4x4 padded map).
+struct tiny_emo_geometry {
+  static constexpr emo_geometry value = [] {
+    emo_geometry g = emo_reference_geometry({4, 4, 4, 4}, 40, 2, 3);
+    g.stem_width = 4;
+    g.window_sizes = {2, 2, 2, 2};
+    return g;
+  }();
+};
+using tiny_emo_space = emo_space<
+    emo_stage<emo_depths<1, 2>, emo_widths<4, 8>, emo_expansions<1.0, 2.0>>,
+    emo_stage<emo_depths<1, 2>, emo_widths<8>, emo_expansions<1.0, 2.0>>,
+    emo_stage<emo_depths<2, 3>, emo_widths<8, 12>, emo_expansions<1.5, 2.0>, emo_attention::either>,
+    emo_stage<emo_depths<2>, emo_widths<8, 16>, emo_expansions<1.0, 2.0>, emo_attention::either>,
+    tiny_emo_geometry>;
 
 inline std::vector<double> random_vector(std::size_t n, std::uint64_t seed, double scale = 1.0) {
   rng_engine rng(seed);

@@ -20,26 +20,7 @@ using ovo::make_matrix_view;
 using ovo::test::check_against_finite_differences;
 using ovo::test::dot;
 using ovo::test::random_vector;
-
-// A 40 px, 2-channel geometry small enough for finite differences: maps of 20/10/5/3/2 px after
-// the stem and each stage, so that stage 3's blocks cut their 3x3 map into 2x2 windows with
-// padding (a grid of 2x2 windows over a 4x4 padded map).
-struct tiny_emo_geometry {
-  static constexpr ovo::emo_geometry value = [] {
-    ovo::emo_geometry g = ovo::emo_reference_geometry({4, 4, 4, 4}, 40, 2, 3);
-    g.stem_width = 4;
-    g.window_sizes = {2, 2, 2, 2};
-    return g;
-  }();
-};
-using tiny_emo_space = ovo::emo_space<
-    ovo::emo_stage<ovo::emo_depths<1, 2>, ovo::emo_widths<4, 8>, ovo::emo_expansions<1.0, 2.0>>,
-    ovo::emo_stage<ovo::emo_depths<1, 2>, ovo::emo_widths<8>, ovo::emo_expansions<1.0, 2.0>>,
-    ovo::emo_stage<ovo::emo_depths<2, 3>, ovo::emo_widths<8, 12>, ovo::emo_expansions<1.5, 2.0>,
-                   ovo::emo_attention::either>,
-    ovo::emo_stage<ovo::emo_depths<2>, ovo::emo_widths<8, 16>, ovo::emo_expansions<1.0, 2.0>,
-                   ovo::emo_attention::either>,
-    tiny_emo_geometry>;
+using ovo::test::tiny_emo_space;
 using tiny_net = ovo::emo_supernet<backend>;
 
 static_assert(ovo::supernet<tiny_net>);

@@ -1,4 +1,5 @@
-// Kendall's tau-b and Spearman's rho against values computed by hand, with and without ties.
+// Kendall's tau-b and Spearman's rho against values computed by hand, with and without ties, and
+// the ranking report built on them.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -56,4 +57,34 @@ TEST_CASE("rank correlations: a constant side gives NaN; bad input is refused by
                        "spearman_rho: score 1 is NaN", std::invalid_argument);
   CHECK_THROWS_WITH_AS(ovo::average_ranks(v{std::nan(""), 1}), "average_ranks: value 0 is NaN",
                        std::invalid_argument);
+}
+
+TEST_CASE("ranking report: every predictor against every target, NaN as null, plotted by rank") {
+  const std::vector<ovo::arch_scores> predictors{{"synflow", {1, 2, 2, 3}},
+                                                 {"params", {7, 7, 7, 7}}};
+  const std::vector<ovo::arch_scores> targets{{"standalone", {1, 2, 3, 3}},
+                                              {"distilled", {4, 3, 2, 1}}};
+  const auto table = ovo::ranking_agreements(predictors, targets);
+  REQUIRE(table.size() == 4);
+  CHECK(table[0].predictor == "synflow");
+  CHECK(table[0].target == "standalone");
+  CHECK(table[0].kendall_tau == doctest::Approx(0.8));  // the tie case above
+  CHECK(table[0].spearman_rho == doctest::Approx(3.75 / 4.5));
+  // {1,2,2,3} against {4,3,2,1}: 5 discordant pairs, one tied in the predictor: -5 / sqrt(5 * 6).
+  CHECK(table[1].kendall_tau == doctest::Approx(-5.0 / std::sqrt(30.0)));
+  CHECK(std::isnan(table[2].kendall_tau));
+  const nlohmann::json j = table[2];
+  CHECK(j["kendall_tau"].is_null());
+  CHECK(j["predictor"] == "params");
+  CHECK(nlohmann::json(table[0])["kendall_tau"].get<double>() == doctest::Approx(0.8));
+
+  const std::vector<ovo::arch_scores> short_one{{"snip", {1, 2}}};
+  CHECK_THROWS_WITH_AS(ovo::ranking_agreements(short_one, targets),
+                       doctest::Contains("predictor 'snip' against 'standalone'"),
+                       std::invalid_argument);
+
+  const auto svg = ovo::ranking_svg("Fashion-MNIST", predictors, targets[0], "top-1 (%)");
+  CHECK(svg.find("synflow (tau +0.80)") != std::string::npos);
+  CHECK(svg.find("params (tau undefined)") != std::string::npos);
+  CHECK(svg.find("rank by the predictor") != std::string::npos);
 }

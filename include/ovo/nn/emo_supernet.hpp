@@ -19,6 +19,7 @@
 #include "ovo/backend/matrix_view.hpp"
 #include "ovo/nn/channel_norm.hpp"
 #include "ovo/nn/conv2d.hpp"
+#include "ovo/nn/feature_map.hpp"
 #include "ovo/nn/irmb_block.hpp"
 #include "ovo/nn/linear.hpp"
 #include "ovo/nn/parameters.hpp"
@@ -285,6 +286,16 @@ class emo_supernet {
                         stem_out(), batch_statistics_, make_matrix_view(dy, stem_rows, stem));
     stem_conv_.backward(params_, ws_, make_matrix_view<const T>(dy, stem_rows, stem), pixels(),
                         stem_conv_.geometry(b, image, image), matrix_view<T>{});
+  }
+
+  // The last forward's final feature map: the last stage's output (before the head's norm and
+  // pooling), a view of its channels-last rows, valid until the next forward.
+  feature_map<T> last_features() const {
+    if (batch_ == 0) throw std::logic_error("emo_supernet::last_features before forward");
+    const auto [k, w] = active_widths(arch_).back();
+    const int side = blocks_[k].shape.out_size();
+    return channels_last_features<T>(make_matrix_view(ws_[streams_[k]], rows(batch_, side), w.out),
+                                     batch_, side, side);
   }
 
   // The tensors of `a` as the reference's standalone model names and shapes them.

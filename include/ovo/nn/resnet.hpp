@@ -20,6 +20,7 @@
 #include "ovo/nn/basic_block.hpp"
 #include "ovo/nn/batch_norm.hpp"
 #include "ovo/nn/conv2d.hpp"
+#include "ovo/nn/feature_map.hpp"
 #include "ovo/nn/linear.hpp"
 #include "ovo/nn/resnet_shape.hpp"
 #include "ovo/nn/supernet.hpp"
@@ -176,6 +177,16 @@ class resnet {
     stem_bn_.backward(params_, buffers_, ws_, d_y0, stem_rows(stem_conv_out_), batch_statistics_,
                       d_c0);
     stem_conv_.backward(params_, ws_, d_c0, image_rows(), stem_geometry(), matrix_view<T>{});
+  }
+
+  // The last forward's final feature map: the last stage's output before pooling, a view of its
+  // channels-last rows, valid until the next forward.
+  feature_map<T> last_features() const {
+    if (batch_ == 0) throw std::logic_error("resnet::last_features before forward");
+    const auto& last = blocks_.back();
+    const int rows = batch_ * last.out_height * last.out_width;
+    return channels_last_features<T>(make_matrix_view(ws_[last.out], rows, last.channels), batch_,
+                                     last.out_height, last.out_width);
   }
 
   // The tensors as PyTorch's state_dict names and shapes them (without num_batches_tracked).

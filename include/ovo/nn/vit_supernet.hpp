@@ -13,6 +13,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "ovo/nn/feature_map.hpp"
 #include "ovo/nn/linear.hpp"
 #include "ovo/nn/supernet.hpp"
 #include "ovo/nn/vit_block.hpp"
@@ -139,6 +140,24 @@ class vit_supernet {
                              patch_weight(params_.value(patch_weight_)),
                              patch_weight(params_.grad(patch_weight_)), params_.grad(patch_bias_),
                              matrix_view<T>{}, false);
+  }
+
+  // The last forward's final feature map: the patch tokens (class token excluded) that the last
+  // active block output, before the final norm, as a grid of patches_per_side() squared
+  // positions; a view of the token stream [batch * tokens, embed], valid until the next forward.
+  feature_map<T> last_features() const {
+    if (batch_ == 0) throw std::logic_error("vit_supernet::last_features before forward");
+    const int e = arch_.embed, side = shape_.patches_per_side();
+    const std::ptrdiff_t token = e;
+    return {.data = ws_[stream_[final_stream()]] + token,  // image 0's first patch token
+            .batch = batch_,
+            .channels = e,
+            .height = side,
+            .width = side,
+            .batch_stride = shape_.tokens() * token,
+            .channel_stride = 1,
+            .row_stride = side * token,
+            .column_stride = token};
   }
 
   // The tensors of `a` as a standalone model (timm names; q, k, v stacked in blocks).
