@@ -189,7 +189,8 @@ using frozen_resnet = io::standalone_subnet<resnet<backend>>;
 template <supernet Net>
 std::optional<frozen_resnet> frozen_teacher_for(const run_config& c, const Net& net) {
   if (c.teacher_model.empty()) return std::nullopt;
-  auto teacher = io::load_subnet<resnet<backend>>(c.teacher_model, c.batch_size);
+  auto teacher =
+      io::load_subnet<resnet<backend>>(c.teacher_model, std::max(c.batch_size, c.proxy_batch));
   const auto has = teacher.network.input(), wants = net.input();
   if (teacher.network.classes() != net.classes() || has.channels != wants.channels ||
       has.height != wants.height || has.width != wants.width)
@@ -244,13 +245,21 @@ focusformer_sampler<Space> trained_sampler(const run_config& c) {
   }
 }
 
-// Trains (or resumes) the supernet on the training split minus the held-out images, its random
-// subnets drawn by `focus` when given (updated on batches of the held-out images); prints
-// progress.
+// What a training run trains besides the defaults: random subnets drawn by FocusFormer's sampler
+// (updated on batches of the held-out images), or one arch alone (stand-alone training).
+template <class Space>
+struct training_plan {
+  focusformer_sampler<Space>* focus = nullptr;
+  std::optional<space_arch<Space>> only = std::nullopt;
+};
+
+// Trains (or resumes) the supernet on the training split minus the held-out images, as `plan`
+// says; prints progress.
 template <class Space, class Source, supernet Net>
 training_outcome train_supernet(const run_config& c, Net& net, const Source& train,
                                 const data::holdout_split& split,
-                                focusformer_sampler<Space>* focus = nullptr) {
+                                const training_plan<Space>& plan = {}) {
+  auto* focus = plan.focus;
   std::filesystem::create_directories(c.out_dir);
   const auto augment = augmentation_for<Space>(c);
   data::batch_loader<Source> loader(train, split.train, augment,
@@ -289,6 +298,7 @@ training_outcome train_supernet(const run_config& c, Net& net, const Source& tra
           o.bins, to_string(o.cost), focus->edges(), o.candidates, o.update_every, o.update_samples,
           held_out->batches());
     }
+  if (plan.only) trainer.train_only(*plan.only);
   if (c.resume && trainer.resume())
     fmt::print("resumed from {} at step {}\n", c.checkpoint().string(), trainer.step());
   else if (!c.resume && std::filesystem::exists(c.checkpoint()))
@@ -300,10 +310,12 @@ training_outcome train_supernet(const run_config& c, Net& net, const Source& tra
                                                trainer.options().budget_probe_end())
                                  : fmt::format("{} steps", c.steps);
   fmt::print(
-      "training {} of batch {} ({} images, {} batches per epoch), sampling {}{}, {} params in the "
+      "training {} of batch {} ({} images, {} batches per epoch), {}, {} params in the "
       "supernet, products on {}\n",
-      length, c.batch_size, split.train.size(), loader.batches_per_epoch(), c.sampling,
-      focus ? " (FocusFormer)" : "", net.parameters().size(), gemm_provider_description());
+      length, c.batch_size, split.train.size(), loader.batches_per_epoch(),
+      plan.only ? fmt::format("{} alone", to_string(*plan.only))
+                : fmt::format("sampling {}{}", c.sampling, focus ? " (FocusFormer)" : ""),
+      net.parameters().size(), gemm_provider_description());
   std::fflush(stdout);
   bool announced = c.time_budget_seconds <= 0;  // the step count the budget chose
   trainer.train([&](const training_record& r, long total) {
@@ -461,7 +473,8 @@ nlohmann::json run_all(const run_config& c) {
              train.size(), split.holdout.size(), test.size());
   auto net = make_supernet<Space>(c);
   auto focus = focus_sampler_for<Space>(c);
-  const auto trained = train_supernet<Space>(c, net, train, split, focus ? &*focus : nullptr);
+  const auto trained =
+      train_supernet<Space>(c, net, train, split, {.focus = focus ? &*focus : nullptr});
   const double train_seconds = elapsed();
   // The running statistics as training left them, to measure what recalibration changes.
   std::vector<float> trained_buffers(net.buffers().size());

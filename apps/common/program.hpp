@@ -15,6 +15,8 @@
 #include <ovo/data/image_check.hpp>
 
 #include "pipeline.hpp"
+#include "proxy_run.hpp"
+#include "rank_correlation.hpp"
 #include "teacher.hpp"
 
 namespace ovo::app {
@@ -117,6 +119,14 @@ int run_program(int argc, char** argv, const program_info& info, const Entries&.
       "supernet (--arch)");
   auto* exporter = app.add_subcommand(
       "export", "Export an arch of the trained supernet (--arch) to out/subnet.safetensors");
+  auto* ranking = app.add_subcommand(
+      "rank-correlation",
+      "Draw --archs archs within the cost constraint, score them by every proxy and by the "
+      "inherited weights of each --supernet, train each alone (and distilled from "
+      "--teacher-model), and report Kendall's tau and Spearman's rho of every predictor against "
+      "the stand-alone test top-1 (out/rank_correlation.json and .svg)");
+  ranking_config ranking_settings;
+  add_ranking_options(*ranking, ranking_settings);
   auto* spaces = app.add_subcommand("spaces", "List the search spaces of this program");
   auto* check = app.add_subcommand(
       "check-data",
@@ -128,11 +138,14 @@ int run_program(int argc, char** argv, const program_info& info, const Entries&.
   check->add_option("dir", check_dir, "The image folder, such as data/imagenet/train")->required();
   check->add_option("--threads", check_threads, "Decoding threads (0: one per core)")
       ->capture_default_str();
-  for (auto* sub : {&app, run, train, search, eval, exporter}) {
+  for (auto* sub : {&app, run, train, search, eval, exporter, ranking}) {
     add_data_options(*sub, c);
   }
-  for (auto* sub : {&app, run, train}) add_training_options(*sub, c);
-  for (auto* sub : {&app, run, search}) add_search_options(*sub, c);
+  for (auto* sub : {&app, run, train, ranking}) add_training_options(*sub, c);
+  for (auto* sub : {&app, run, search, ranking}) add_search_options(*sub, c);
+  search->add_option("--teacher-model", c.teacher_model,
+                     "--fitness tvt: the trained ResNet (train-teacher's file) whose feature maps "
+                     "TVT compares the candidates' with");
   eval->add_option("--subnet", subnet_file, "An exported subnet (safetensors)");
   for (auto* sub : {eval, exporter})
     sub->add_option("--arch", arch_option, "An arch as JSON text or a JSON file");
@@ -160,24 +173,33 @@ int run_program(int argc, char** argv, const program_info& info, const Entries&.
             const auto data = load_checked_split<space, source>(c, true);
             auto net = make_supernet<space>(c);
             auto focus = focus_sampler_for<space>(c);
-            train_supernet<space>(c, net, data, split_for(c, data), focus ? &*focus : nullptr);
+            train_supernet<space>(c, net, data, split_for(c, data),
+                                  {.focus = focus ? &*focus : nullptr});
           } else if (search->parsed()) {
             const auto data = load_checked_split<space, source>(c, true);
             auto net = make_supernet<space>(c);
-            load_trained(c, net);
             const auto split = split_for(c, data);
-            std::optional<focusformer_sampler<space>> focus;
-            if constexpr (gene_coded_space<space>)
-              if (c.search == "specialise") focus = trained_sampler<space>(c);
-            const auto result = search_subnet<space>(
-                c, net, data, split, calibration_batches<space>(c, net, data, split),
-                focus ? &*focus : nullptr);
+            const auto result = [&] {
+              if (c.fitness != "holdout") return proxy_search_for<space>(c, net, data, split);
+              load_trained(c, net);
+              std::optional<focusformer_sampler<space>> focus;
+              if constexpr (gene_coded_space<space>)
+                if (c.search == "specialise") focus = trained_sampler<space>(c);
+              return search_subnet<space>(c, net, data, split,
+                                          calibration_batches<space>(c, net, data, split),
+                                          focus ? &*focus : nullptr);
+            }();
+            std::filesystem::create_directories(c.out_dir);
             io::write_file_atomically(c.out_dir / "search.json",
                                       nlohmann::json(result).dump(2) + "\n");
             io::write_file_atomically(c.out_dir / "search_best.arch.json",
                                       nlohmann::json(result.best.architecture).dump() + "\n");
-            fmt::print("best: {} held-out top-1 {:.2f}%\n", to_string(result.best.architecture),
-                       100 * result.best.fitness);
+            if (c.fitness == "holdout")
+              fmt::print("best: {} held-out top-1 {:.2f}%\n", to_string(result.best.architecture),
+                         100 * result.best.fitness);
+            else
+              fmt::print("best: {} {} score {:.6g}\n", to_string(result.best.architecture),
+                         c.fitness, result.best.fitness);
           } else if (eval->parsed()) {
             const auto test = load_checked_split<space, source>(c, false);
             double top1 = 0;
@@ -208,6 +230,10 @@ int run_program(int argc, char** argv, const program_info& info, const Entries&.
             export_chosen(c, net, a);
             fmt::print("exported {} to {}\n", to_string(a),
                        (c.out_dir / "subnet.safetensors").string());
+          } else if (ranking->parsed()) {
+            rank_correlation<space, source>(c, ranking_settings);
+          } else if (c.fitness != "holdout") {
+            run_proxy<space, source>(c);
           } else {
             run_all<space, source>(c);
           }

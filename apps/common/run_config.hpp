@@ -52,6 +52,12 @@ struct run_config {
 
   // Search.
   std::string search = "evolution";
+  // What scores a candidate: "holdout", the trained supernet's held-out top-1, or a proxy
+  // (proxy_kind's names) of the untrained network on one batch of training images.
+  std::string fitness = "holdout";
+  int proxy_batch = 64;
+  std::string tvt_fusion = "rank-sum";
+  int tvt_reference = 100;
   int population = 50, generations = 20, parents = 10, mutations = 25, crossovers = 25;
   double depth_prob = 0.4, mutate_prob = 0.2;
   int random_samples = 1000;
@@ -226,6 +232,25 @@ inline void add_search_options(CLI::App& app, run_config& c) {
       ->capture_default_str();
   app.add_option("--specialise-draws", c.specialise_draws,
                  "Specialisation: archs drawn and evaluated")
+      ->capture_default_str();
+  app.add_option("--fitness", c.fitness,
+                 "What scores a candidate: holdout (the trained supernet's held-out top-1) or a "
+                 "training-free proxy of the network at initialisation on one batch of training "
+                 "images, with no supernet training: tvt (needs --teacher-model), dss, synflow, "
+                 "naswot, snip, grad-norm, l2-norm, params, macs. `run` then trains the chosen "
+                 "arch alone for --time-budget (distilled from --teacher-model when given)")
+      ->check(CLI::IsMember({"holdout", "tvt", "dss", "synflow", "naswot", "snip", "grad-norm",
+                             "l2-norm", "params", "macs"}))
+      ->capture_default_str();
+  app.add_option("--proxy-batch", c.proxy_batch, "Proxies: training images scored on")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--tvt-fusion", c.tvt_fusion,
+                 "TVT: how its teacher-aware and capability scores fuse over the candidates")
+      ->check(CLI::IsMember({"rank-sum", "weighted-sum", "product"}))
+      ->capture_default_str();
+  app.add_option("--tvt-reference", c.tvt_reference,
+                 "TVT under evolution: archs of the reference sample a candidate is fused with")
       ->capture_default_str();
   app.add_option("--population", c.population, "Evolution: candidates per generation")
       ->capture_default_str();

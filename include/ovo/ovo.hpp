@@ -74,6 +74,7 @@
 #include "ovo/search/proxy/synflow.hpp"
 #include "ovo/search/proxy/weight_norm.hpp"
 #include "ovo/search/random_search.hpp"
+#include "ovo/search/proxy_search.hpp"
 #include "ovo/search/rank_correlation.hpp"
 #include "ovo/search/rank_fusion.hpp"
 #include "ovo/search/sampler_specialisation.hpp"

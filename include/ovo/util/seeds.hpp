@@ -28,6 +28,11 @@ inline std::uint64_t step(std::uint64_t seed, long step) {
   return derive_seed(seed, static_cast<std::uint64_t>(step), 0x5354'4550);
 }
 
+// The order of the training images whose first batch training-free proxies score archs on.
+inline std::uint64_t proxy_batch(std::uint64_t seed) {
+  return derive_seed(seed, 0x5052'4f58);
+}
+
 // The archs whose costs cut a learned sampler's budget bins.
 inline std::uint64_t sampler_bins(std::uint64_t seed) {
   return derive_seed(seed, 0x4249'4e53);

@@ -81,7 +81,7 @@ inline proxy_kind parse_proxy_kind(std::string_view name) {
 // set: fuse_scores with this rule, and with these weights under weighted_sum (empty: 1 each).
 struct proxy_options {
   fusion_rule tvt_fusion = fusion_rule::rank_sum;
-  std::vector<double> tvt_weights;
+  std::vector<double> tvt_weights = {};
 };
 
 // Scores archs of `Space` on one batch of training images with the weights `net` holds (a
@@ -155,6 +155,8 @@ class proxy_scorer {
     }
     throw std::invalid_argument("proxy_scorer: unknown proxy kind");
   }
+
+  const proxy_options& options() const { return options_; }
 
   // Both TVT scores of `a`. Throws std::logic_error before set_teacher, std::invalid_argument on
   // a network without last_features().
