@@ -444,7 +444,7 @@ void export_chosen(const run_config& c, const Net& net, const arch_of<Net>& a) {
 
 template <class Space>
 supernet_for<Space> make_supernet(const run_config& c) {
-  auto net = supernet_of<Space>::make(std::max(c.batch_size, c.eval_batch));
+  auto net = supernet_of<Space>::make(std::max({c.batch_size, c.eval_batch, c.proxy_batch}));
   rng_engine init(seeds::initial_weights(c.seed));
   net.initialize(init);
   net.drop_path_rate = c.drop_path;

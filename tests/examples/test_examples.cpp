@@ -382,8 +382,8 @@ TEST_CASE(
 }
 
 TEST_CASE("examples: every option of every command is explained in --help") {
-  for (const auto& sub :
-       {"run", "train", "search", "eval", "export", "check-data", "train-teacher"}) {
+  for (const auto& sub : {"run", "train", "search", "eval", "export", "check-data", "train-teacher",
+                          "rank-correlation"}) {
     const auto help = run_command({OVO_COMMAND, sub, "--help"});
     CAPTURE(help.output);
     REQUIRE(help.exit_code == 0);
@@ -611,4 +611,116 @@ TEST_CASE(
   CAPTURE(by_arch.output);
   REQUIRE(by_arch.exit_code == 0);
   CHECK(nlohmann::json::parse(by_arch.output).at("test_top1").get<double>() == top1);
+}
+
+TEST_CASE(
+    "examples: FocusFormer trains and specialises, proxies search without a supernet, and "
+    "rank-correlation reports every predictor") {
+  const ovo::test::temp_dir dir("focus_and_proxies");
+  const auto data = write_tiny_fashion_mnist(dir, 200, 30, 13);
+  const auto focused = dir / "focused", plain = dir / "plain";
+  const std::vector<std::string> data_args = {
+      "--space", "fashion-mnist",       "--data", data.string(), "--eval-batch",
+      "20",      "--holdout-per-class", "2"};
+  const auto common = concat(data_args, {"--max-params", "700000"});
+  const auto run = run_command(concat({OVO_COMMAND,
+                                       "run",
+                                       "--out",
+                                       focused.string(),
+                                       "--batch",
+                                       "8",
+                                       "--steps",
+                                       "4",
+                                       "--warmup-steps",
+                                       "1",
+                                       "--sampling",
+                                       "uniform",
+                                       "--focusformer",
+                                       "--focus-bins",
+                                       "2",
+                                       "--focus-candidates",
+                                       "2",
+                                       "--focus-update-every",
+                                       "2",
+                                       "--focus-update-samples",
+                                       "2",
+                                       "--search",
+                                       "specialise",
+                                       "--specialise-draws",
+                                       "3"},
+                                      common));
+  CAPTURE(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.output.find("FocusFormer sampler: 2 bins of params cut at [") != std::string::npos);
+  const auto report = read_json(focused / "report" / "report.json");
+  CHECK(report.at("focusformer").at("updates") == nlohmann::json::array({2, 2}));
+  CHECK(report.at("search_method") == "specialise");
+  CHECK(report.at("evaluations") == 3);
+  CHECK(report.at("params").get<double>() <= 700000);
+  // The sampler comes back from the checkpoint to specialise again; a plain supernet has none.
+  const auto again = run_command(concat({OVO_COMMAND, "search", "--out", focused.string(),
+                                         "--search", "specialise", "--specialise-draws", "2"},
+                                        common));
+  CAPTURE(again.output);
+  REQUIRE(again.exit_code == 0);
+  CHECK(read_json(focused / "search.json").at("history").size() == 2);
+  REQUIRE(run_command(concat({OVO_COMMAND, "train", "--out", plain.string(), "--batch", "8",
+                              "--steps", "1"},
+                             data_args))
+              .exit_code == 0);
+  const auto refused = run_command(
+      concat({OVO_COMMAND, "search", "--out", plain.string(), "--search", "specialise"}, common));
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.output.find("holds no sampler state, expected the checkpoint of a run with "
+                            "--focusformer") != std::string::npos);
+
+  // A proxy searches the untrained network; `run` then trains the chosen arch alone.
+  const auto proxy =
+      run_command(concat({OVO_COMMAND, "search", "--out", (dir / "proxy").string(), "--fitness",
+                          "synflow", "--search", "random", "--random-samples", "5"},
+                         common));
+  CAPTURE(proxy.output);
+  REQUIRE(proxy.exit_code == 0);
+  CHECK(proxy.output.find("synflow score ") != std::string::npos);
+  const auto searched = read_json(dir / "proxy" / "search.json");
+  CHECK(searched.at("history").size() == 5);
+  const auto alone =
+      run_command(concat({OVO_COMMAND, "run", "--out", (dir / "alone").string(), "--batch", "8",
+                          "--fitness", "l2-norm", "--search", "random", "--random-samples", "4",
+                          "--steps", "2", "--warmup-steps", "1"},
+                         common));
+  CAPTURE(alone.output);
+  REQUIRE(alone.exit_code == 0);
+  CHECK(alone.output.find(" alone, ") != std::string::npos);
+  const auto alone_report = read_json(dir / "alone" / "report" / "report.json");
+  CHECK(alone_report.at("fitness") == "l2-norm");
+  CHECK(alone_report.at("evaluations") == 4);
+  CHECK(alone_report.at("steps") == 2);
+  const auto no_teacher = run_command(
+      concat({OVO_COMMAND, "search", "--out", (dir / "tvt").string(), "--fitness", "tvt"}, common));
+  CHECK(no_teacher.exit_code == 1);
+  CHECK(no_teacher.output.find("--fitness tvt: expected --teacher-model FILE") !=
+        std::string::npos);
+
+  // Every predictor against the archs trained alone, plain and distilled.
+  ovo::resnet<ovo::cpu<float>> teacher(
+      {.depth = 8, .classes = 10, .channels = 1, .height = 28, .width = 28}, 1);
+  ovo::rng_engine init(3);
+  teacher.initialize(init);
+  ovo::io::export_subnet(dir / "teacher.safetensors", teacher, teacher.arch());
+  const auto ranked = run_command(
+      concat({OVO_COMMAND, "rank-correlation", "--out", (dir / "ranked").string(), "--batch", "8",
+              "--archs", "3", "--standalone-steps", "1", "--warmup-steps", "1", "--proxies",
+              "synflow", "tvt", "--supernet", "focus=" + focused.string(), "--teacher-model",
+              (dir / "teacher.safetensors").string()},
+             common));
+  CAPTURE(ranked.output);
+  REQUIRE(ranked.exit_code == 0);
+  const auto ranking = read_json(dir / "ranked" / "rank_correlation.json");
+  CHECK(ranking.at("archs").size() == 3);
+  CHECK(ranking.at("archs").at(0).at("scores").contains("supernet focus"));
+  CHECK(ranking.at("archs").at(0).contains("distilled_top1"));
+  CHECK(ranking.at("agreements").size() == 6);  // 3 predictors x 2 targets
+  CHECK(fs::exists(dir / "ranked" / "rank_correlation_standalone.svg"));
+  CHECK(fs::exists(dir / "ranked" / "rank_correlation_distilled.svg"));
 }
