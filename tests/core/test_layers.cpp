@@ -22,8 +22,8 @@ const std::map<std::string, std::set<std::string>>& allowed_includes() {
       {"io", {"nn", "optim", "space", "backend", "util"}},
       {"data", {"io", "util"}},
       {"sample", {"space", "util"}},
-      {"search", {"nn", "space", "io", "util"}},
-      {"train", {"io", "loss", "nn", "optim", "sample", "space", "backend", "util"}},
+      {"search", {"nn", "sample", "loss", "space", "io", "backend", "util"}},
+      {"train", {"io", "loss", "nn", "optim", "sample", "search", "space", "backend", "util"}},
       {"report", {"io", "search", "train", "util"}},
   };
   return allowed;

@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "ovo/loss/cross_entropy.hpp"
 #include "ovo/nn/feature_map.hpp"
 #include "ovo/nn/supernet.hpp"
 #include "ovo/search/proxy/dss.hpp"
@@ -27,7 +28,6 @@
 #include "ovo/search/rank_fusion.hpp"
 #include "ovo/search/tvt.hpp"
 #include "ovo/space/search_space.hpp"
-#include "ovo/train/step_support.hpp"
 
 namespace ovo {
 
@@ -102,16 +102,14 @@ class proxy_scorer {
       : net_(net),
         images_(images),
         options_(std::move(options)),
-        staged_(images.batch, net.classes()),
-        targets_(staged_.from_labels(checked_labels(labels, images.batch), 0.0)) {}
+        targets_(staged(one_hot(checked_labels(labels, images.batch), net.classes()))) {}
   // Soft targets [batch, classes], host memory (the loader's layout, as the training steps take).
   proxy_scorer(Net& net, const image_batch<T>& images, std::span<const float> targets,
                proxy_options options = {})
       : net_(net),
         images_(images),
         options_(std::move(options)),
-        staged_(images.batch, net.classes()),
-        targets_(staged_.from_soft(checked_targets(targets, images.batch, net.classes()))) {}
+        targets_(staged(scalars(checked_targets(targets, images.batch, net.classes())))) {}
   proxy_scorer(const proxy_scorer&) = delete;
   proxy_scorer& operator=(const proxy_scorer&) = delete;
 
@@ -127,7 +125,7 @@ class proxy_scorer {
   // (scores) or read as they are (tvt). Throws std::invalid_argument for tvt, and for naswot on a
   // network without last_features().
   double score(const arch_type& a, proxy_kind kind) {
-    const labelled_images<T> batch{images_, targets_};
+    const labelled_images<T> batch{images_, targets_.data()};
     switch (kind) {
       case proxy_kind::tvt:
         throw std::invalid_argument(
@@ -187,6 +185,19 @@ class proxy_scorer {
   }
 
  private:
+  static std::vector<T> one_hot(std::span<const int> labels, int classes) {
+    std::vector<T> out(labels.size() * static_cast<std::size_t>(classes));
+    smoothed_one_hot<T>(labels, classes, 0.0, out);
+    return out;
+  }
+  static std::vector<T> scalars(std::span<const float> values) {
+    return {values.begin(), values.end()};
+  }
+  static typename Backend::template buffer<T> staged(const std::vector<T>& host) {
+    typename Backend::template buffer<T> out(host.size());
+    Backend::copy_from_host(std::span<const T>(host), out.data());
+    return out;
+  }
   static std::span<const int> checked_labels(std::span<const int> labels, int batch) {
     if (labels.size() != static_cast<std::size_t>(batch))
       throw std::invalid_argument(fmt::format(
@@ -206,8 +217,7 @@ class proxy_scorer {
   Net& net_;
   image_batch<T> images_;
   proxy_options options_;
-  detail::staged_targets<Backend> staged_;
-  const T* targets_;
+  typename Backend::template buffer<T> targets_;  // [batch, classes]
   std::optional<spatial_maps> teacher_energy_;
 };
 
