@@ -459,6 +459,41 @@ void load_trained(const run_config& c, Net& net) {
   io::load_checkpoint(c.checkpoint(), net);
 }
 
+// The wall-clock seconds of a run's phases.
+struct run_timings {
+  double train = 0, search = 0, total = 0;
+};
+
+// The fields of report.json that every run has: the chosen subnet's test top-1, costs and limits,
+// the settings, the training's steps and the timings; each run adds its own.
+template <class Arch>
+nlohmann::json run_summary(const run_config& c, const basic_search_result<Arch>& result,
+                           const training_outcome& trained, double test_top1,
+                           const run_timings& seconds) {
+  return {{"test_top1", test_top1},
+          {"params", result.best.params},
+          {"flops", result.best.flops},
+          {"param_limit", std::isfinite(c.max_params) ? nlohmann::json(c.max_params) : nullptr},
+          {"flops_limit", std::isfinite(c.max_flops) ? nlohmann::json(c.max_flops) : nullptr},
+          {"arch", result.best.architecture},
+          {"space", c.space},
+          {"dataset", c.dataset},
+          {"teacher_model", c.teacher_model.empty() ? nlohmann::json(nullptr)
+                                                    : nlohmann::json(c.teacher_model.string())},
+          {"steps", trained.steps},
+          {"time_budget_seconds",
+           c.time_budget_seconds > 0 ? nlohmann::json(c.time_budget_seconds) : nullptr},
+          {"gemm", gemm_provider_description()},
+          {"search_method", c.search},
+          {"evaluations", result.history.size()},
+          {"batch_size", c.batch_size},
+          {"seed", c.seed},
+          {"train_seconds", seconds.train},
+          {"search_seconds", seconds.search},
+          {"total_seconds", seconds.total},
+          {"subnet_file", (c.out_dir / "subnet.safetensors").string()}};
+}
+
 // The whole run: train, search, test, export, report. Returns the report's summary.
 template <class Space, class Source>
 nlohmann::json run_all(const run_config& c) {
@@ -493,38 +528,18 @@ nlohmann::json run_all(const run_config& c) {
   }
   const double top1 = test_top1<Source, Space>(c, net, test, chosen);
   export_chosen(c, net, chosen);
-  nlohmann::json summary{
-      {"test_top1", top1},
-      {"holdout_top1", result.best.fitness},
-      {"holdout_top1_running_statistics", uncalibrated},
-      {"calibration_batches", calibration.batches()},
-      {"params", result.best.params},
-      {"flops", result.best.flops},
-      {"param_limit", std::isfinite(c.max_params) ? nlohmann::json(c.max_params) : nullptr},
-      {"flops_limit", std::isfinite(c.max_flops) ? nlohmann::json(c.max_flops) : nullptr},
-      {"arch", chosen},
-      {"space", c.space},
-      {"dataset", c.dataset},
-      {"sampling", c.sampling},
-      {"teacher_model", c.teacher_model.empty() ? nlohmann::json(nullptr)
-                                                : nlohmann::json(c.teacher_model.string())},
-      {"steps", trained.steps},
-      {"time_budget_seconds",
-       c.time_budget_seconds > 0 ? nlohmann::json(c.time_budget_seconds) : nullptr},
-      {"gemm", gemm_provider_description()},
-      {"search_method", c.search},
-      {"evaluations", result.history.size()},
-      {"focusformer", focus ? focus_report(*focus) : nlohmann::json(nullptr)},
-      {"generations", result.best_fitness_per_generation.size()},
-      {"search_budget_seconds",
-       c.search_budget_seconds > 0 ? nlohmann::json(c.search_budget_seconds) : nullptr},
-      {"batch_size", c.batch_size},
-      {"seed", c.seed},
-      {"supernet_params", net.parameters().size()},
-      {"train_seconds", train_seconds},
-      {"search_seconds", search_seconds},
-      {"total_seconds", elapsed()},
-      {"subnet_file", (c.out_dir / "subnet.safetensors").string()}};
+  auto summary =
+      run_summary(c, result, trained, top1,
+                  {.train = train_seconds, .search = search_seconds, .total = elapsed()});
+  summary["holdout_top1"] = result.best.fitness;
+  summary["holdout_top1_running_statistics"] = uncalibrated;
+  summary["calibration_batches"] = calibration.batches();
+  summary["sampling"] = c.sampling;
+  summary["focusformer"] = focus ? focus_report(*focus) : nlohmann::json(nullptr);
+  summary["generations"] = result.best_fitness_per_generation.size();
+  summary["search_budget_seconds"] =
+      c.search_budget_seconds > 0 ? nlohmann::json(c.search_budget_seconds) : nullptr;
+  summary["supernet_params"] = net.parameters().size();
   std::size_t replaced = 0;
   if constexpr (std::is_same_v<Source, data::image_folder>) {
     summary["undecodable_images"] = undecodable_report(train, test);

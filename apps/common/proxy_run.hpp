@@ -124,34 +124,14 @@ nlohmann::json run_proxy(const run_config& c) {
   const double holdout_top1 = streamed_top1(net, chosen, holdout);
   const double top1 = test_top1<Source, Space>(c, net, test, chosen);
   export_chosen(c, net, chosen);
-  const nlohmann::json summary{
-      {"test_top1", top1},
-      {"holdout_top1", holdout_top1},
-      {"proxy_score", result.best.fitness},
-      {"fitness", c.fitness},
-      {"calibration_batches", calibration.batches()},
-      {"params", result.best.params},
-      {"flops", result.best.flops},
-      {"param_limit", std::isfinite(c.max_params) ? nlohmann::json(c.max_params) : nullptr},
-      {"flops_limit", std::isfinite(c.max_flops) ? nlohmann::json(c.max_flops) : nullptr},
-      {"arch", chosen},
-      {"space", c.space},
-      {"dataset", c.dataset},
-      {"teacher_model", c.teacher_model.empty() ? nlohmann::json(nullptr)
-                                                : nlohmann::json(c.teacher_model.string())},
-      {"steps", trained.steps},
-      {"time_budget_seconds",
-       c.time_budget_seconds > 0 ? nlohmann::json(c.time_budget_seconds) : nullptr},
-      {"gemm", gemm_provider_description()},
-      {"search_method", c.search},
-      {"evaluations", result.history.size()},
-      {"proxy_batch", c.proxy_batch},
-      {"batch_size", c.batch_size},
-      {"seed", c.seed},
-      {"train_seconds", train_seconds},
-      {"search_seconds", search_seconds},
-      {"total_seconds", elapsed()},
-      {"subnet_file", (c.out_dir / "subnet.safetensors").string()}};
+  auto summary =
+      run_summary(c, result, trained, top1,
+                  {.train = train_seconds, .search = search_seconds, .total = elapsed()});
+  summary["holdout_top1"] = holdout_top1;
+  summary["proxy_score"] = result.best.fitness;
+  summary["fitness"] = c.fitness;
+  summary["calibration_batches"] = calibration.batches();
+  summary["proxy_batch"] = c.proxy_batch;
   const auto report_dir = c.out_dir / "report";
   write_run_report(report_dir, summary, trained.history, result,
                    {.name = fmt::format("{} score", c.fitness), .unit = "", .factor = 1});
