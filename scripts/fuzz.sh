@@ -15,7 +15,7 @@ targets=(checkpoint image subnet idx arch_json cifar)
 bash scripts/install_dependencies.sh --fuzz
 CC=clang-19 CXX=clang++-19 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_CXX_FLAGS_RELEASE="-O2 -g" -DOVO_BUILD_FUZZERS=ON -DOVO_BUILD_TESTS=OFF \
-  -DOVO_BUILD_EXAMPLES=OFF -DOVO_BUILD_BENCHMARKS=OFF >/dev/null
+  -DOVO_BUILD_EXAMPLES=OFF -DOVO_BUILD_BENCHMARKS=OFF -DOVO_CUDA=OFF >/dev/null
 cmake --build "$build" -j 2 --target "${targets[@]/#/fuzz_}"
 
 # The dictionary of a target, if it has one.

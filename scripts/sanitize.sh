@@ -10,7 +10,7 @@ build=${OVO_SANITIZE_BUILD_DIR:-build-sanitize}
 # (a vector shrunk by three bytes "exceeds maximum object size"); the test build checks warnings.
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -g1" \
   -DOVO_SANITIZE=address,undefined -DOVO_WARNINGS_AS_ERRORS=OFF -DOVO_BUILD_TESTS=ON \
-  -DOVO_BUILD_EXAMPLES=OFF -DOVO_BUILD_BENCHMARKS=OFF >/dev/null
+  -DOVO_BUILD_EXAMPLES=OFF -DOVO_BUILD_BENCHMARKS=OFF -DOVO_CUDA=OFF >/dev/null
 cmake --build "$build" -j "$(nproc)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

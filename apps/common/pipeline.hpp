@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -119,6 +121,23 @@ template <class Space>
 data::augment_options augmentation_for(const run_config& c) {
   const auto a = data::dataset_augmentation(c.dataset, Space::image_size, Space::channels);
   return c.augment ? a : a.without_augmentation();
+}
+
+// Whole batches of `batch_size` images of the training data's `indices`, without augmentation,
+// shuffled by `seed`: the first `count` of them (all by default).
+template <class Space, class Source>
+evaluation_set<backend> unaugmented_batches(const run_config& c, const Source& train,
+                                            std::vector<std::size_t> indices, int batch_size,
+                                            std::uint64_t seed, std::size_t count = SIZE_MAX) {
+  data::batch_loader<Source> loader(train, std::move(indices),
+                                    augmentation_for<Space>(c).without_augmentation(),
+                                    {.batch_size = batch_size,
+                                     .shuffle = true,
+                                     .drop_last = true,
+                                     .train = false,
+                                     .workers = c.workers,
+                                     .seed = seed});
+  return evaluation_set<backend>::from_loader(loader, count);
 }
 
 inline trainer_options trainer_options_for(const run_config& c) {
@@ -282,14 +301,7 @@ training_outcome train_supernet(const run_config& c, Net& net, const Source& tra
   if constexpr (gene_coded_space<Space>)
     if (focus) {
       // Batches of the training batch size: an update scores bins x samples archs on one.
-      auto loader = data::batch_loader<Source>(train, split.holdout, augment.without_augmentation(),
-                                               {.batch_size = c.batch_size,
-                                                .shuffle = true,
-                                                .drop_last = true,
-                                                .train = false,
-                                                .workers = c.workers,
-                                                .seed = c.seed});
-      held_out.emplace(evaluation_set<backend>::from_loader(loader));
+      held_out.emplace(unaugmented_batches<Space>(c, train, split.holdout, c.batch_size, c.seed));
       trainer.focus_with(*focus, *held_out);
       const auto& o = focus->options();
       fmt::print(
@@ -346,16 +358,41 @@ template <class Space, class Source, supernet Net>
 evaluation_set<backend> calibration_batches(const run_config& c, const Net& net,
                                             const Source& train, const data::holdout_split& split) {
   if (net.buffers().size() == 0 || c.calibration_batches == 0) return {};
-  data::batch_loader<Source> loader(train, split.train,
-                                    augmentation_for<Space>(c).without_augmentation(),
-                                    {.batch_size = c.eval_batch,
-                                     .shuffle = true,
-                                     .drop_last = true,
-                                     .train = false,
-                                     .workers = c.workers,
-                                     .seed = seeds::calibration(c.seed)});
-  return evaluation_set<backend>::from_loader(loader,
-                                              static_cast<std::size_t>(c.calibration_batches));
+  return unaugmented_batches<Space>(c, train, split.train, c.eval_batch,
+                                    seeds::calibration(c.seed),
+                                    static_cast<std::size_t>(c.calibration_batches));
+}
+
+// The evolutionary search the flags describe.
+inline evolution_options evolution_options_for(const run_config& c) {
+  return {.population = c.population,
+          .generations = c.generations,
+          .parents = c.parents,
+          .mutations = c.mutations,
+          .crossovers = c.crossovers,
+          .depth_prob = c.depth_prob,
+          .mutate_prob = c.mutate_prob,
+          .seed = c.seed,
+          .time_budget_seconds = c.search_budget_seconds};
+}
+
+// Prints a search's progress from now on: after each generation (random search: every 100
+// candidates), the candidates so far, the best fitness (times `scale`, in `fitness_format`), its
+// parameters and the time taken.
+template <class Arch>
+basic_search_progress<Arch> search_printer(const run_config& c, const char* fitness_format,
+                                           double scale) {
+  const auto start = std::chrono::steady_clock::now();
+  return [start, random = c.search == "random", fitness_format, scale](
+             int generation, const basic_candidate<Arch>& best, std::size_t evaluated) {
+    if (random && evaluated % 100 != 0) return;
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    fmt::print("search {:>4} | {} evaluated | best {} ({:.3f}M params) | {}\n", generation,
+               evaluated, fmt::format(fmt::runtime(fitness_format), scale * best.fitness),
+               static_cast<double>(best.params) / 1e6, format_duration(secs));
+    std::fflush(stdout);
+  };
 }
 
 // Evolutionary, random or (with FocusFormer's trained sampler `focus`) specialisation search on
@@ -372,16 +409,7 @@ basic_search_result<arch_of<Net>> search_subnet(const run_config& c, Net& net, c
   const auto constraint = constraint_for(c);
   fmt::print("searching ({}) on {} held-out training images under {}\n", c.search,
              split.holdout.size(), constraint.describe());
-  const auto start = std::chrono::steady_clock::now();
-  auto progress = [&](int generation, const basic_candidate<arch_of<Net>>& best,
-                      std::size_t evaluated) {
-    const double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    fmt::print("search {:>4} | {} evaluated | best {:.2f}% ({:.3f}M params) | {}\n", generation,
-               evaluated, 100 * best.fitness, static_cast<double>(best.params) / 1e6,
-               format_duration(secs));
-    std::fflush(stdout);
-  };
+  const auto progress = search_printer<arch_of<Net>>(c, "{:.2f}%", 100);
   if (c.search == "random")
     return random_search<Space>(fitness, constraint, c.random_samples, c.seed, progress);
   if (c.search == "specialise") {
@@ -395,17 +423,7 @@ basic_search_result<arch_of<Net>> search_subnet(const run_config& c, Net& net, c
           fmt::format("--search specialise: space '{}' does not code its archs as genes", c.space));
     }
   }
-  auto result = evolutionary_search<Space>(fitness, constraint,
-                                           {.population = c.population,
-                                            .generations = c.generations,
-                                            .parents = c.parents,
-                                            .mutations = c.mutations,
-                                            .crossovers = c.crossovers,
-                                            .depth_prob = c.depth_prob,
-                                            .mutate_prob = c.mutate_prob,
-                                            .seed = c.seed,
-                                            .time_budget_seconds = c.search_budget_seconds},
-                                           progress);
+  auto result = evolutionary_search<Space>(fitness, constraint, evolution_options_for(c), progress);
   const std::size_t generations = result.best_fitness_per_generation.size();
   if (c.search_budget_seconds > 0 && generations < static_cast<std::size_t>(c.generations))
     fmt::print("search budget {}: {} of {} generations (replay with --generations {})\n",

@@ -14,6 +14,7 @@
 
 #include <ovo/data/image_check.hpp>
 
+#include "front_command.hpp"
 #include "pipeline.hpp"
 #include "proxy_run.hpp"
 #include "rank_correlation.hpp"
@@ -127,6 +128,16 @@ int run_program(int argc, char** argv, const program_info& info, const Entries&.
       "the stand-alone test top-1 (out/rank_correlation.json and .svg)");
   ranking_config ranking_settings;
   add_ranking_options(*ranking, ranking_settings);
+  auto* fronts = app.add_subcommand(
+      "fronts",
+      "Compare methods by their searches: each --method's held-out Pareto front over all its "
+      "search.json files, in one plot (out/fronts.svg, out/fronts.json) and printed as Markdown");
+  std::vector<std::string> front_methods;
+  fronts
+      ->add_option("--method", front_methods,
+                   "NAME=FILE[,FILE...]: a method's search.json files (one per budget, say); "
+                   "repeat for each method")
+      ->required();
   auto* spaces = app.add_subcommand("spaces", "List the search spaces of this program");
   auto* check = app.add_subcommand(
       "check-data",
@@ -138,7 +149,7 @@ int run_program(int argc, char** argv, const program_info& info, const Entries&.
   check->add_option("dir", check_dir, "The image folder, such as data/imagenet/train")->required();
   check->add_option("--threads", check_threads, "Decoding threads (0: one per core)")
       ->capture_default_str();
-  for (auto* sub : {&app, run, train, search, eval, exporter, ranking}) {
+  for (auto* sub : {&app, run, train, search, eval, exporter, ranking, fronts}) {
     add_data_options(*sub, c);
   }
   for (auto* sub : {&app, run, train, ranking}) add_training_options(*sub, c);
@@ -230,6 +241,8 @@ int run_program(int argc, char** argv, const program_info& info, const Entries&.
             export_chosen(c, net, a);
             fmt::print("exported {} to {}\n", to_string(a),
                        (c.out_dir / "subnet.safetensors").string());
+          } else if (fronts->parsed()) {
+            compare_fronts<space>(c, front_methods);
           } else if (ranking->parsed()) {
             rank_correlation<space, source>(c, ranking_settings);
           } else if (c.fitness != "holdout") {

@@ -27,15 +27,8 @@ namespace ovo::app {
 template <class Space, class Source, supernet Net, class F>
 auto with_proxy_scorer(const run_config& c, Net& net, const Source& train,
                        const data::holdout_split& split, F&& f) {
-  data::batch_loader<Source> loader(train, split.train,
-                                    augmentation_for<Space>(c).without_augmentation(),
-                                    {.batch_size = c.proxy_batch,
-                                     .shuffle = true,
-                                     .drop_last = true,
-                                     .train = false,
-                                     .workers = c.workers,
-                                     .seed = seeds::proxy_batch(c.seed)});
-  const auto batch = evaluation_set<backend>::from_loader(loader, 1);
+  const auto batch =
+      unaugmented_batches<Space>(c, train, split.train, c.proxy_batch, seeds::proxy_batch(c.seed), 1);
   if (batch.batches() == 0)
     throw std::invalid_argument(
         fmt::format("--proxy-batch {}: more images than the training "
@@ -68,30 +61,12 @@ basic_search_result<arch_of<Net>> proxy_search_for(const run_config& c, Net& net
   const auto constraint = constraint_for(c);
   fmt::print("searching ({}, fitness {}) on {} training images of the untrained network under {}\n",
              c.search, c.fitness, c.proxy_batch, constraint.describe());
-  const auto start = std::chrono::steady_clock::now();
-  auto progress = [&](int generation, const basic_candidate<arch_of<Net>>& best,
-                      std::size_t evaluated) {
-    if (c.search == "random" && evaluated % 100 != 0) return;
-    const double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    fmt::print("search {:>4} | {} evaluated | best {:.6g} ({:.3f}M params) | {}\n", generation,
-               evaluated, best.fitness, static_cast<double>(best.params) / 1e6,
-               format_duration(secs));
-    std::fflush(stdout);
-  };
+  const auto progress = search_printer<arch_of<Net>>(c, "{:.6g}", 1);
   return with_proxy_scorer<Space>(c, net, train, split, [&](proxy_scorer<Space, Net>& scorer) {
     return proxy_search(scorer, kind, constraint,
                         {.method = parse_proxy_search_method(c.search),
                          .samples = c.random_samples,
-                         .evolution = {.population = c.population,
-                                       .generations = c.generations,
-                                       .parents = c.parents,
-                                       .mutations = c.mutations,
-                                       .crossovers = c.crossovers,
-                                       .depth_prob = c.depth_prob,
-                                       .mutate_prob = c.mutate_prob,
-                                       .seed = c.seed,
-                                       .time_budget_seconds = c.search_budget_seconds},
+                         .evolution = evolution_options_for(c),
                          .seed = c.seed,
                          .tvt_reference = c.tvt_reference},
                         progress);

@@ -81,18 +81,16 @@ nlohmann::json rank_correlation(const run_config& c, const ranking_config& r) {
     });
   }
   for (const auto& spec : r.supernets) {
-    const auto at = spec.find('=');
-    if (at == std::string::npos || at == 0 || at + 1 == spec.size())
-      throw std::invalid_argument(fmt::format("--supernet {}: expected NAME=DIR", spec));
+    const auto [name, dir] = split_named(spec, "--supernet", "NAME=DIR");
     auto scored = c;
-    scored.out_dir = spec.substr(at + 1);
+    scored.out_dir = dir;
     auto net = make_supernet<Space>(scored);
     load_trained(scored, net);
     auto holdout = eval_loader(c, train, split.holdout, augmentation_for<Space>(c));
     auto fitness = make_holdout_fitness(net, holdout);
     const auto calibration = calibration_batches<Space>(c, net, train, split);
     if (calibration.batches() > 0) fitness.recalibrate_on(calibration);
-    arch_scores scores{"supernet " + spec.substr(0, at), {}};
+    arch_scores scores{"supernet " + name, {}};
     for (const auto& a : archs) scores.values.push_back(fitness(a));
     fmt::print("{}: held-out top-1 of {} inherited subnets\n", scores.name, archs.size());
     predictors.push_back(std::move(scores));

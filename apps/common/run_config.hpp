@@ -8,6 +8,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include <CLI/CLI.hpp>
 
@@ -131,6 +132,17 @@ inline double parse_duration(const std::string& text, const std::string& option)
     total += value * scale;
   } while (at < text.size());
   return total;
+}
+
+// The NAME and VALUE of a "NAME=VALUE" value of a repeated option (`--supernet uniform=out/u`);
+// an empty side is refused, naming `option` and the `expected` form.
+inline std::pair<std::string, std::string> split_named(const std::string& spec,
+                                                       const std::string& option,
+                                                       const std::string& expected) {
+  const auto at = spec.find('=');
+  if (at == std::string::npos || at == 0 || at + 1 == spec.size())
+    throw std::invalid_argument(option + " " + spec + ": expected " + expected);
+  return {spec.substr(0, at), spec.substr(at + 1)};
 }
 
 // A wall-clock budget option ("90s", "7m", "1h"; 0: none) in seconds, which `count` (the count it

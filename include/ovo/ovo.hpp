@@ -53,6 +53,7 @@
 #include "ovo/optim/clip.hpp"
 #include "ovo/optim/schedule.hpp"
 #include "ovo/optim/sgd.hpp"
+#include "ovo/report/front_comparison.hpp"
 #include "ovo/report/ranking_report.hpp"
 #include "ovo/report/run_report.hpp"
 #include "ovo/report/svg_plot.hpp"

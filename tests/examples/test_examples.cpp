@@ -696,6 +696,27 @@ TEST_CASE(
   CHECK(alone_report.at("fitness") == "l2-norm");
   CHECK(alone_report.at("evaluations") == 4);
   CHECK(alone_report.at("steps") == 2);
+  // Methods compared by their searches' fronts in one plot; a damaged file is refused by name.
+  const auto specialised = (focused / "search.json").string();
+  const auto fronts = run_command(
+      concat({OVO_COMMAND, "fronts", "--out", (dir / "fronts").string(), "--method",
+              "focus=" + specialised + "," + specialised, "--method",
+              "synflow=" + (dir / "proxy" / "search.json").string()},
+             data_args));
+  CAPTURE(fronts.output);
+  REQUIRE(fronts.exit_code == 0);
+  CHECK(fronts.output.find("| focus | ") != std::string::npos);
+  const auto compared = read_json(dir / "fronts" / "fronts.json");
+  REQUIRE(compared.size() == 2);
+  CHECK(compared.at(0).at("chosen").size() == 2);
+  CHECK(compared.at(1).at("name") == "synflow");
+  CHECK(fs::exists(dir / "fronts" / "fronts.svg"));
+  ovo::io::write_file_atomically(dir / "damaged.json", "{}\n");
+  const auto damaged = run_command(concat(
+      {OVO_COMMAND, "fronts", "--method", "x=" + (dir / "damaged.json").string()}, data_args));
+  CHECK(damaged.exit_code == 1);
+  CHECK(damaged.output.find((dir / "damaged.json").string() + ": search result JSON") !=
+        std::string::npos);
   const auto no_teacher = run_command(
       concat({OVO_COMMAND, "search", "--out", (dir / "tvt").string(), "--fitness", "tvt"}, common));
   CHECK(no_teacher.exit_code == 1);

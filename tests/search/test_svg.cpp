@@ -1,13 +1,17 @@
-// The report's SVG plots: nice ticks, well-formed documents, escaped text, points inside the frame.
+// The report's SVG plots: nice ticks, well-formed documents, escaped text, points inside the frame;
+// several methods' fronts in one plot.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <ovo/io/atomic_file.hpp>
+#include <ovo/report/front_comparison.hpp>
 #include <ovo/report/svg_plot.hpp>
 
 #include "../support.hpp"
@@ -238,4 +242,55 @@ TEST_CASE("report: a plot written atomically reads back whole") {
   ovo::io::write_file_atomically(dir / "plot.svg", svg);
   const auto bytes = ovo::io::read_file_bytes(dir / "plot.svg");
   CHECK(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()) == svg);
+}
+
+TEST_CASE("report: a method's front is over all its searches, drawn in one colour with its choices") {
+  using candidate = ovo::basic_candidate<int>;
+  auto at = [](int arch, std::uint64_t params, double fitness) {
+    return candidate{arch, fitness, params, 0.0, 0, "random"};
+  };
+  auto search = [](std::vector<candidate> history) {
+    ovo::basic_search_result<int> r;
+    r.history = std::move(history);
+    r.best = *std::max_element(r.history.begin(), r.history.end(),
+                               [](const auto& a, const auto& b) { return a.fitness < b.fitness; });
+    r.pareto = ovo::pareto_front(r.history);
+    return r;
+  };
+  // Two budgets' searches of method "a": the second's 150k at 0.7 dominates the first's 200k and
+  // 300k, so the combined front is 100k and 150k only. Method "b" ran one search.
+  const std::vector<ovo::method_searches<int>> methods{
+      {"a", {search({at(1, 100, 0.5), at(2, 200, 0.6), at(3, 300, 0.55)}),
+             search({at(4, 150, 0.7), at(5, 400, 0.65)})}},
+      {"b", {search({at(6, 120, 0.4), at(7, 500, 0.8)})}}};
+  const auto front = ovo::combined_front(methods[0]);
+  REQUIRE(front.size() == 2);
+  CHECK(front[0].architecture == 1);
+  CHECK(front[1].architecture == 4);
+
+  const auto j = ovo::fronts_json<int>(methods);
+  REQUIRE(j.size() == 2);
+  CHECK(j[0]["name"] == "a");
+  CHECK(j[0]["front"].size() == 2);
+  CHECK(j[0]["chosen"][0]["arch"] == 2);  // the best of the first search, though off the front
+  CHECK(j[0]["chosen"][1]["arch"] == 4);
+  CHECK(j[1]["front"].size() == 2);
+
+  const auto svg = ovo::fronts_svg<int>("fronts", methods);
+  std::vector<std::string> line_colours, marker_colours;
+  int markers = 0;
+  for (const auto& e : parse_xml(svg)) {
+    if (e.name == "polyline") line_colours.push_back(attribute(e, "stroke"));
+    if (e.name == "g" && e.attributes.find(" fill=") != std::string::npos)
+      marker_colours.push_back(attribute(e, "fill"));
+    markers += e.name == "circle";
+  }
+  REQUIRE(line_colours.size() == 2);
+  CHECK(line_colours[0] != line_colours[1]);
+  // Each method's choices are drawn in its line's colour; the legend lists the methods only.
+  CHECK(std::count(marker_colours.begin(), marker_colours.end(), line_colours[0]) == 1);
+  CHECK(std::count(marker_colours.begin(), marker_colours.end(), line_colours[1]) == 1);
+  CHECK(markers == 3);
+  CHECK(svg.find(">a<") != std::string::npos);
+  CHECK(svg.find(">b<") != std::string::npos);
 }

@@ -336,6 +336,15 @@ TEST_CASE("trainer: a FocusFormer run updates its sampler on held-out loss and r
                        doctest::Contains("checkpoint field 'trainer.focusformer_options' is "
                                          "'(missing)'"),
                        std::runtime_error);
+  // Nor does a run without the sampler resume a FocusFormer checkpoint.
+  options.checkpoint_path = dir / "focused.safetensors";
+  focused_run(options, focus, {2});
+  CHECK_THROWS_WITH_AS(weights_after<backend>(options, {2}, nullptr),
+                       doctest::Contains("checkpoint field 'trainer.focusformer_options' is "
+                                         "'{\"baseline_momentum\""),
+                       std::runtime_error);
+  CHECK_THROWS_WITH_AS(weights_after<backend>(options, {2}, nullptr),
+                       doctest::Contains("this run expects none"), std::runtime_error);
 }
 
 TEST_CASE("trainer: train_only trains one subnet alone, leaving every other weight untouched") {

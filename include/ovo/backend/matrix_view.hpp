@@ -29,7 +29,9 @@ struct matrix_view {
   }
 
   // A view of const values of the same matrix.
-  operator matrix_view<const T>() const requires(!std::is_const_v<T>) {
+  template <class U = T>
+    requires(std::is_same_v<U, T> && !std::is_const_v<U>)
+  operator matrix_view<const U>() const {
     return {data, rows, cols, ld};
   }
 };

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <iterator>
@@ -113,13 +114,16 @@ inline std::string xml_escape(std::string_view text) {
   return out;
 }
 
+// The colours of series that name none, by position (repeating after ten).
+inline constexpr std::array<std::string_view, 10> plot_palette{
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+
 // An SVG document plotting `series` on linear axes whose ticks enclose all points, with a title,
 // axis labels and, when a series has a label, a legend to the right of the plot.
 inline std::string svg_plot(const std::string& title, const std::string& x_label,
                             const std::string& y_label, std::span<const plot_series> series,
                             int width = 640, int height = 400) {
-  static constexpr const char* palette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                                            "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
   double x_min = 0, x_max = 1, y_min = 0, y_max = 1;
   bool any_point = false;
   std::size_t longest_label = 0;
@@ -157,7 +161,7 @@ inline std::string svg_plot(const std::string& title, const std::string& x_label
   auto px = [&](double x) { return left + (x - x0) / (x1 - x0) * (right - left); };
   auto py = [&](double y) { return bottom - (y - y0) / (y1 - y0) * (bottom - top); };
   auto colour = [&](std::size_t i) {
-    return xml_escape(series[i].colour.empty() ? palette[i % std::size(palette)]
+    return xml_escape(series[i].colour.empty() ? plot_palette[i % plot_palette.size()]
                                                : series[i].colour);
   };
 

@@ -181,13 +181,20 @@ class supernet_trainer {
     // Check the run's identity before touching the weights; the file is read once.
     const auto file = io::safetensors::load(path);
     const auto& metadata = file.metadata;
-    for (const auto& [key, expected] : identity()) {
+    const auto own = identity();
+    for (const auto& [key, expected] : own) {
       const auto it = metadata.find(key);
       if (it == metadata.end() || it->second != expected)
         throw std::runtime_error(
             fmt::format("{}: checkpoint field '{}' is '{}', this run expects '{}'", path.string(),
                         key, it == metadata.end() ? "(missing)" : it->second, expected));
     }
+    // Nor may the checkpoint belong to a FocusFormer or one-arch run when this run is neither.
+    for (const std::string key : {"trainer.focusformer_options", "trainer.only_arch"})
+      if (metadata.contains(key) && !own.contains(key))
+        throw std::runtime_error(
+            fmt::format("{}: checkpoint field '{}' is '{}', this run expects none", path.string(),
+                        key, metadata.at(key)));
     // The trainer's own fields are read before the weights, so that a damaged one changes nothing.
     const auto read_field = [&](const std::string& key, const auto& read) {
       const auto it = metadata.find(key);
