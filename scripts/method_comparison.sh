@@ -3,7 +3,8 @@
 # trained for the same wall time and searched at three parameter budgets, FocusFormer's
 # specialisation, TVT and another proxy searching without a supernet, and the ranking study of
 # every predictor on the ViT and EMO spaces. Usage: method_comparison.sh [STAGE...], stages
-# supernets, ranking-vit, search, proxies, emo, fronts (all of them, in that order, by default).
+# supernets, ranking-vit, search, proxies, emo, fronts, table (all of them, in that order, by
+# default); proxies needs PROXY (default synflow), the proxy compared beside TVT.
 # Wall times go to $out/times.jsonl, the chosen subnets' test top-1 to $out/tests.jsonl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,13 +12,14 @@ ovo=${OVO:-build/apps/ovo}
 out=${OUT:-out/study}
 teacher=${TEACHER:-out/teacher_fashion_mnist/teacher.safetensors}
 budget=${BUDGET:-5m}              # each supernet's training
-proxy_budget=${PROXY_BUDGET:-160s} # each proxy-chosen arch's training (three of them: one per budget)
-proxy=${PROXY:-synflow}           # the proxy searched beside TVT
+proxy_budget=${PROXY_BUDGET:-130s} # each proxy-chosen arch's training (three of them: one per budget)
+proxy=${PROXY:-synflow}           # the proxy searched beside TVT (the results used grad-norm)
 budgets=(300000 500000 700000)
-common=(--dataset fashion-mnist --data /usr/share/datasets/fashion-mnist --batch 64
-        --holdout-per-class 300 --seed 0)
-vit=(--space fashion-mnist "${common[@]}")
-emo=(--space emo-fashion-mnist "${common[@]}")
+data=(--dataset fashion-mnist --data /usr/share/datasets/fashion-mnist --holdout-per-class 300
+      --seed 0)
+vit_data=(--space fashion-mnist "${data[@]}")   # search, eval and fronts
+vit=("${vit_data[@]}" --batch 64)               # training
+emo=(--space emo-fashion-mnist "${data[@]}" --batch 64)
 source scripts/cpu_env.sh
 unset OMP_WAIT_POLICY
 mkdir -p "$out"
@@ -59,16 +61,17 @@ search_supernet() {
   local m=$1 how=$2 b
   shift 2
   for b in "${budgets[@]}"; do
-    timed "search_${m}_${how}_$b" "$ovo" search "${vit[@]}" --out "$out/vit_$m" --max-params "$b" "$@"
+    timed "search_${m}_${how}_$b" "$ovo" search "${vit_data[@]}" --out "$out/vit_$m" \
+      --max-params "$b" "$@"
     cp "$out/vit_$m/search.json" "$out/vit_$m/search_${how}_$b.json"
-    "$ovo" eval "${vit[@]}" --out "$out/vit_$m" --arch "$out/vit_$m/search_best.arch.json" |
+    "$ovo" eval "${vit_data[@]}" --out "$out/vit_$m" --arch "$out/vit_$m/search_best.arch.json" |
       tail -n 1 | sed "s/^{/{\"method\":\"$m $how\",\"budget\":$b,/" >>"$out/tests.jsonl"
   done
 }
 
 stage_search() {
   for m in uniform ovo sandwich focusformer; do
-    search_supernet $m evolution --population 20 --generations 6 --mutations 10 --crossovers 10
+    search_supernet $m evolution --population 16 --generations 5 --mutations 8 --crossovers 8
   done
   search_supernet focusformer specialise --search specialise --specialise-draws 40
 }
@@ -105,11 +108,16 @@ stage_fronts() {
     for b in "${budgets[@]}"; do files+=("$out/vit_${m%% *}/search_${how}_$b.json"); done
     methods+=(--method "$m=$(IFS=,; echo "${files[*]}")")
   done
-  "$ovo" fronts "${vit[@]}" --out "$out" "${methods[@]}" | tee "$out/fronts.md"
+  "$ovo" fronts "${vit_data[@]}" --out "$out" "${methods[@]}" | tee "$out/fronts.md"
+}
+
+# The equal-wall-time table, as Markdown.
+stage_table() {
+  PROXY=$proxy python3 scripts/method_comparison_table.py "$out" | tee "$out/table.md"
 }
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(supernets ranking-vit search proxies emo fronts)
+[ ${#stages[@]} -gt 0 ] || stages=(supernets ranking-vit search proxies emo fronts table)
 for s in "${stages[@]}"; do
   "stage_${s//-/_}"
 done
