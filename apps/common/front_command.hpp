@@ -56,8 +56,8 @@ void compare_fronts(const run_config& c, const std::vector<std::string>& specs) 
   for (const auto& m : methods) {
     std::vector<std::string> points;
     for (const auto& p : combined_front(m))
-      points.push_back(fmt::format("{:.0f}k: {:.1f}", static_cast<double>(p.params) / 1e3,
-                                   100 * p.fitness));
+      points.push_back(
+          fmt::format("{:.0f}k: {:.1f}", static_cast<double>(p.params) / 1e3, 100 * p.fitness));
     fmt::print("| {} | {} |\n", m.name, fmt::join(points, ", "));
   }
 }

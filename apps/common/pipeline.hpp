@@ -358,8 +358,7 @@ template <class Space, class Source, supernet Net>
 evaluation_set<backend> calibration_batches(const run_config& c, const Net& net,
                                             const Source& train, const data::holdout_split& split) {
   if (net.buffers().size() == 0 || c.calibration_batches == 0) return {};
-  return unaugmented_batches<Space>(c, train, split.train, c.eval_batch,
-                                    seeds::calibration(c.seed),
+  return unaugmented_batches<Space>(c, train, split.train, c.eval_batch, seeds::calibration(c.seed),
                                     static_cast<std::size_t>(c.calibration_batches));
 }
 

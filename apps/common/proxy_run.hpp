@@ -27,8 +27,8 @@ namespace ovo::app {
 template <class Space, class Source, supernet Net, class F>
 auto with_proxy_scorer(const run_config& c, Net& net, const Source& train,
                        const data::holdout_split& split, F&& f) {
-  const auto batch =
-      unaugmented_batches<Space>(c, train, split.train, c.proxy_batch, seeds::proxy_batch(c.seed), 1);
+  const auto batch = unaugmented_batches<Space>(c, train, split.train, c.proxy_batch,
+                                                seeds::proxy_batch(c.seed), 1);
   if (batch.batches() == 0)
     throw std::invalid_argument(
         fmt::format("--proxy-batch {}: more images than the training "

@@ -54,18 +54,18 @@ void check_plan(bool ta, bool tb, int m, int n, int k, int pad, int count, bool 
   if (beta == 0)
     for (std::size_t j = 0; j < c.size(); ++j)
       if (in_c[j]) c[j] = T(NAN);
-  const auto call = ovo::plan_product<T>(
-      {.transpose_a = ta,
-       .transpose_b = tb,
-       .alpha = T(0.75),
-       .beta = T(beta),
-       .a = ovo::make_matrix_view<const T>(a.data(), la.rows, la.cols, la.ld),
-       .b = ovo::make_matrix_view<const T>(b.data(), lb.rows, lb.cols, lb.ld),
-       .c = ovo::make_matrix_view(c.data(), m, n, lc.ld),
-       .count = count,
-       .stride_a = la.stride,
-       .stride_b = lb.stride,
-       .stride_c = lc.stride});
+  const auto call =
+      ovo::plan_product<T>({.transpose_a = ta,
+                            .transpose_b = tb,
+                            .alpha = T(0.75),
+                            .beta = T(beta),
+                            .a = ovo::make_matrix_view<const T>(a.data(), la.rows, la.cols, la.ld),
+                            .b = ovo::make_matrix_view<const T>(b.data(), lb.rows, lb.cols, lb.ld),
+                            .c = ovo::make_matrix_view(c.data(), m, n, lc.ld),
+                            .count = count,
+                            .stride_a = la.stride,
+                            .stride_b = lb.stride,
+                            .stride_c = lc.stride});
   ovo::run_on_cblas(call);
   for (std::size_t j = 0; j < c.size(); ++j) {
     if (!in_c[j]) {

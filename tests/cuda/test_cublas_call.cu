@@ -55,8 +55,7 @@ TEST_CASE("cuda: cuBLAS runs every product plan as CBLAS does") {
       CAPTURE(ta);
       CAPTURE(tb);
       // Interleaved batches: matrix i of each operand sits beside matrix i - 1 in a wide row.
-      const int a_rows = ta ? k : m, a_cols = ta ? m : k, b_rows = tb ? n : k,
-                b_cols = tb ? k : n;
+      const int a_rows = ta ? k : m, a_cols = ta ? m : k, b_rows = tb ? n : k, b_cols = tb ? k : n;
       const int lda = count * a_cols + pad, ldb = count * b_cols + pad, ldc = count * n + pad;
       std::vector<float> a(a_rows * lda), b(b_rows * ldb), c(m * ldc);
       for (auto* v : {&a, &b, &c})
@@ -79,9 +78,9 @@ TEST_CASE("cuda: cuBLAS runs every product plan as CBLAS does") {
         device_vector dc_run(c);
         ovo::cuda::run_on_cublas(handle, product(da.data, db.data, dc_run.data), math);
         std::vector<float> got(c.size()), expected = c;
-        check_cuda(cudaMemcpy(got.data(), dc_run.data, got.size() * sizeof(float),
-                              cudaMemcpyDeviceToHost),
-                   "cudaMemcpy");
+        check_cuda(
+            cudaMemcpy(got.data(), dc_run.data, got.size() * sizeof(float), cudaMemcpyDeviceToHost),
+            "cudaMemcpy");
         ovo::run_on_cblas(product(a.data(), b.data(), expected.data()));
         const double tolerance = math == ovo::cuda::gemm_math::tf32 ? 2e-2 : 1e-4;
         for (std::size_t j = 0; j < got.size(); ++j)

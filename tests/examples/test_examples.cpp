@@ -698,11 +698,11 @@ TEST_CASE(
   CHECK(alone_report.at("steps") == 2);
   // Methods compared by their searches' fronts in one plot; a damaged file is refused by name.
   const auto specialised = (focused / "search.json").string();
-  const auto fronts = run_command(
-      concat({OVO_COMMAND, "fronts", "--out", (dir / "fronts").string(), "--method",
-              "focus=" + specialised + "," + specialised, "--method",
-              "synflow=" + (dir / "proxy" / "search.json").string()},
-             data_args));
+  const auto fronts =
+      run_command(concat({OVO_COMMAND, "fronts", "--out", (dir / "fronts").string(), "--method",
+                          "focus=" + specialised + "," + specialised, "--method",
+                          "synflow=" + (dir / "proxy" / "search.json").string()},
+                         data_args));
   CAPTURE(fronts.output);
   REQUIRE(fronts.exit_code == 0);
   CHECK(fronts.output.find("| focus | ") != std::string::npos);

@@ -244,7 +244,8 @@ TEST_CASE("report: a plot written atomically reads back whole") {
   CHECK(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()) == svg);
 }
 
-TEST_CASE("report: a method's front is over all its searches, drawn in one colour with its choices") {
+TEST_CASE(
+    "report: a method's front is over all its searches, drawn in one colour with its choices") {
   using candidate = ovo::basic_candidate<int>;
   auto at = [](int arch, std::uint64_t params, double fitness) {
     return candidate{arch, fitness, params, 0.0, 0, "random"};
@@ -260,8 +261,9 @@ TEST_CASE("report: a method's front is over all its searches, drawn in one colou
   // Two budgets' searches of method "a": the second's 150k at 0.7 dominates the first's 200k and
   // 300k, so the combined front is 100k and 150k only. Method "b" ran one search.
   const std::vector<ovo::method_searches<int>> methods{
-      {"a", {search({at(1, 100, 0.5), at(2, 200, 0.6), at(3, 300, 0.55)}),
-             search({at(4, 150, 0.7), at(5, 400, 0.65)})}},
+      {"a",
+       {search({at(1, 100, 0.5), at(2, 200, 0.6), at(3, 300, 0.55)}),
+        search({at(4, 150, 0.7), at(5, 400, 0.65)})}},
       {"b", {search({at(6, 120, 0.4), at(7, 500, 0.8)})}}};
   const auto front = ovo::combined_front(methods[0]);
   REQUIRE(front.size() == 2);

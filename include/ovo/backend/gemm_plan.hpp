@@ -52,7 +52,8 @@ struct column_major_call {
 template <class T>
 column_major_call<T> plan_product(const strided_product<T>& p) {
   const int a_rows = p.transpose_a ? p.a.cols : p.a.rows, k = p.transpose_a ? p.a.rows : p.a.cols;
-  const int b_rows = p.transpose_b ? p.b.cols : p.b.rows, b_cols = p.transpose_b ? p.b.rows : p.b.cols;
+  const int b_rows = p.transpose_b ? p.b.cols : p.b.rows,
+            b_cols = p.transpose_b ? p.b.rows : p.b.cols;
   if (a_rows != p.c.rows || b_cols != p.c.cols || k != b_rows || p.count < 1)
     throw std::invalid_argument(fmt::format(
         "plan_product: op(A) {}x{}, op(B) {}x{}, C {}x{}, count {}: expected op(A) C.rows x k, "

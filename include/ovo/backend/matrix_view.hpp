@@ -30,8 +30,7 @@ struct matrix_view {
 
   // A view of const values of the same matrix.
   template <class U = T>
-    requires(std::is_same_v<U, T> && !std::is_const_v<U>)
-  operator matrix_view<const U>() const {
+  requires(std::is_same_v<U, T> && !std::is_const_v<U>) operator matrix_view<const U>() const {
     return {data, rows, cols, ld};
   }
 };

@@ -29,10 +29,9 @@ void run_on_cublas(cublasHandle_t handle, const column_major_call<T>& call, gemm
                 "run_on_cublas: float or double");
   if (call.m == 0 || call.n == 0) return;
   constexpr cudaDataType_t type = std::is_same_v<T, float> ? CUDA_R_32F : CUDA_R_64F;
-  const cublasComputeType_t compute =
-      std::is_same_v<T, double> ? CUBLAS_COMPUTE_64F
-      : math == gemm_math::tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32
-                                : CUBLAS_COMPUTE_32F;
+  const cublasComputeType_t compute = std::is_same_v<T, double> ? CUBLAS_COMPUTE_64F
+                                      : math == gemm_math::tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32
+                                                                : CUBLAS_COMPUTE_32F;
   const auto ta = call.transpose_a ? CUBLAS_OP_T : CUBLAS_OP_N;
   const auto tb = call.transpose_b ? CUBLAS_OP_T : CUBLAS_OP_N;
   if (call.count == 1)
