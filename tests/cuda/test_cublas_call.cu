@@ -6,25 +6,17 @@
 
 #include <cmath>
 #include <cstddef>
-#include <stdexcept>
-#include <string>
 #include <vector>
 
+#include <ovo/backend/cuda/check_cuda.hpp>
 #include <ovo/backend/cuda/cublas_call.hpp>
+#include <ovo/backend/cuda/devices.hpp>
 #include <ovo/backend/gemm_plan_cblas.hpp>
 #include <ovo/util/random.hpp>
 
 namespace {
 
-void check_cuda(cudaError_t status, const char* call) {
-  if (status != cudaSuccess)
-    throw std::runtime_error(std::string(call) + ": " + cudaGetErrorString(status));
-}
-
-bool gpu_present() {
-  int devices = 0;
-  return cudaGetDeviceCount(&devices) == cudaSuccess && devices > 0;
-}
+using ovo::cuda::check_cuda;
 
 // A device copy of a host vector, freed with it.
 struct device_vector {
@@ -42,7 +34,7 @@ struct device_vector {
 }  // namespace
 
 TEST_CASE("cuda: cuBLAS runs every product plan as CBLAS does") {
-  if (!gpu_present()) {
+  if (ovo::cuda::device_count() == 0) {
     MESSAGE("no CUDA GPU here: the cuBLAS executor was compiled, not run");
     return;
   }

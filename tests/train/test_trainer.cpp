@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <barrier>
 #include <cmath>
-#include <optional>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -15,45 +14,13 @@
 #include <ovo/ovo.hpp>
 
 #include "../support.hpp"
+#include "synthetic_loader.hpp"
 
 namespace {
 
 using ovo::test::tiny_space;
 
-struct synthetic_batch {
-  int size = 0, channels = 2, height = 8, width = 8, classes = tiny_space::num_classes;
-  std::vector<float> images, targets;
-  std::vector<int> labels;
-};
-
-// Batches that are a function of (epoch, index) alone, as the data loader's are.
-struct synthetic_loader {
-  int batch = 4, per_epoch = 3;
-  std::uint64_t epoch = 0;
-  std::size_t next_index = 0;
-  double waited = 0;
-
-  std::size_t batches_per_epoch() const { return static_cast<std::size_t>(per_epoch); }
-  void start(std::uint64_t e, std::size_t first = 0) {
-    epoch = e;
-    next_index = first;
-  }
-  double wait_seconds() const { return waited; }
-  std::optional<synthetic_batch> next() {
-    if (next_index == batches_per_epoch()) return std::nullopt;
-    ovo::rng_engine rng(ovo::derive_seed(77, epoch, next_index++));
-    synthetic_batch b;
-    b.size = batch;
-    for (int i = 0; i < batch; ++i) {
-      const int label = static_cast<int>(ovo::uniform_index(rng, b.classes));
-      b.labels.push_back(label);
-      for (int c = 0; c < b.classes; ++c) b.targets.push_back(c == label ? 0.92f : 0.02f);
-      for (int p = 0; p < 2 * 8 * 8; ++p)
-        b.images.push_back(static_cast<float>(ovo::standard_normal(rng) + 0.3 * label));
-    }
-    return b;
-  }
-};
+using ovo::test::synthetic_loader;
 
 template <class Backend>
 using trainer_for = ovo::supernet_trainer<tiny_space, ovo::vit_supernet<Backend>, synthetic_loader>;

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <type_traits>
 
+#include "ovo/backend/host_device.hpp"
+
 namespace ovo {
 
 // rows x cols values; element (r, c) at data[r * ld + c], ld >= cols. A prefix of a larger matrix
@@ -14,15 +16,16 @@ struct matrix_view {
   T* data = nullptr;
   int rows = 0, cols = 0, ld = 0;
 
-  T* row(int r) const { return data + static_cast<std::ptrdiff_t>(r) * ld; }
+  OVO_HOST_DEVICE T* row(int r) const { return data + static_cast<std::ptrdiff_t>(r) * ld; }
 
   // The first `prefix_rows` rows and `prefix_cols` columns.
-  matrix_view prefix(int prefix_rows, int prefix_cols) const {
+  OVO_HOST_DEVICE matrix_view prefix(int prefix_rows, int prefix_cols) const {
     assert(0 <= prefix_rows && prefix_rows <= rows && 0 <= prefix_cols && prefix_cols <= cols);
     return {data, prefix_rows, prefix_cols, ld};
   }
   // The block_rows x block_cols block whose first element is (first_row, first_col).
-  matrix_view block(int first_row, int first_col, int block_rows, int block_cols) const {
+  OVO_HOST_DEVICE matrix_view block(int first_row, int first_col, int block_rows,
+                                    int block_cols) const {
     assert(0 <= first_row && first_row + block_rows <= rows && 0 <= first_col &&
            first_col + block_cols <= cols);
     return {row(first_row) + first_col, block_rows, block_cols, ld};
@@ -30,7 +33,8 @@ struct matrix_view {
 
   // A view of const values of the same matrix.
   template <class U = T>
-  requires(std::is_same_v<U, T> && !std::is_const_v<U>) operator matrix_view<const U>() const {
+  requires(std::is_same_v<U, T> && !std::is_const_v<U>) OVO_HOST_DEVICE
+  operator matrix_view<const U>() const {
     return {data, rows, cols, ld};
   }
 };

@@ -2,6 +2,8 @@
 // interleaved over the map.
 #pragma once
 
+#include "ovo/backend/host_device.hpp"
+
 namespace ovo {
 
 // A batch of `batch` images of height x width pixels ([batch * height * width, C], channels-last)
@@ -14,14 +16,23 @@ namespace ovo {
 struct window_geometry {
   int batch = 0, height = 0, width = 0, window = 0;
 
-  int window_rows() const { return window > 0 ? window : height; }
-  int window_cols() const { return window > 0 ? window : width; }
-  int grid_rows() const { return (height + window_rows() - 1) / window_rows(); }
-  int grid_cols() const { return (width + window_cols() - 1) / window_cols(); }
-  int windows() const { return batch * grid_rows() * grid_cols(); }
-  int tokens() const { return window_rows() * window_cols(); }
-  int pixel_rows() const { return batch * height * width; }
-  int token_rows() const { return windows() * tokens(); }
+  OVO_HOST_DEVICE int window_rows() const { return window > 0 ? window : height; }
+  OVO_HOST_DEVICE int window_cols() const { return window > 0 ? window : width; }
+  OVO_HOST_DEVICE int grid_rows() const { return (height + window_rows() - 1) / window_rows(); }
+  OVO_HOST_DEVICE int grid_cols() const { return (width + window_cols() - 1) / window_cols(); }
+  OVO_HOST_DEVICE int windows() const { return batch * grid_rows() * grid_cols(); }
+  OVO_HOST_DEVICE int tokens() const { return window_rows() * window_cols(); }
+  OVO_HOST_DEVICE int pixel_rows() const { return batch * height * width; }
+  OVO_HOST_DEVICE int token_rows() const { return windows() * tokens(); }
+
+  // The pixel row that window row `token_row` holds, or -1 where it covers the padding.
+  OVO_HOST_DEVICE int token_pixel_row(int token_row) const {
+    const int w = token_row / tokens(), t = token_row % tokens();
+    const int j = w % grid_cols(), i = w / grid_cols() % grid_rows(),
+              b = w / (grid_cols() * grid_rows());
+    const int y = t / window_cols() * grid_rows() + i, x = t % window_cols() * grid_cols() + j;
+    return y < height && x < width ? (b * height + y) * width + x : -1;
+  }
 };
 
 }  // namespace ovo

@@ -1,6 +1,7 @@
 // The elastic ViT supernet: any arch of its shape runs forward and backward on prefix views.
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
@@ -323,7 +324,8 @@ class vit_supernet {
     keep_host_.assign(static_cast<std::size_t>(batch), T(1));
     const double rate =
         shape_.depth > 1 ? drop_path_rate * index / (shape_.depth - 1) : drop_path_rate;
-    for (auto slot : {blk.keep_attn, blk.keep_mlp}) {
+    const std::array slots{blk.keep_attn, blk.keep_mlp};
+    for (auto slot : slots) {
       if (drop_path_active_ && rng != nullptr)
         for (auto& k : keep_host_) k = uniform_unit(*rng) < rate ? T(0) : T(1.0 / (1.0 - rate));
       Backend::copy_from_host(keep_host_, ws_[slot]);

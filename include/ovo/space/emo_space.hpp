@@ -89,11 +89,12 @@ struct emo_space {
     for (std::size_t s = 0; s < emo_stages; ++s) {
       if (stages[s].attention == emo_attention::off) continue;
       const int head_dim = geometry.head_dims[s];
+      const bool hidden_by_heads = geometry.v_group || !geometry.attn_pre;
       for (int width : stages[s].widths) {
         if (width % head_dim != 0) return false;
-        if (!geometry.v_group && geometry.attn_pre) continue;
         for (double ratio : stages[s].expansions)
-          if (static_cast<int>(width * ratio) % (width / head_dim) != 0) return false;
+          if (hidden_by_heads && static_cast<int>(width * ratio) % (width / head_dim) != 0)
+            return false;
       }
     }
     return true;

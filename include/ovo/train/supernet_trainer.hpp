@@ -10,6 +10,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <fmt/format.h>
@@ -252,10 +253,9 @@ class supernet_trainer {
     auto fields = identity();
     fields["trainer.history"] = nlohmann::json(history_).dump();
     // The open logging interval, so that a resumed run logs the same means.
-    fields["trainer.interval"] =
-        nlohmann::json::array({interval_.steps, interval_.images, interval_.lr, interval_.loss,
-                               interval_.teacher_loss, interval_.kl})
-            .dump();
+    const auto interval = std::make_tuple(interval_.steps, interval_.images, interval_.lr,
+                                          interval_.loss, interval_.teacher_loss, interval_.kl);
+    fields["trainer.interval"] = nlohmann::json(interval).dump();
     fields["trainer.total_steps"] = std::to_string(options_.total_steps);
     if constexpr (gene_coded_space<Space>)
       if (focus_) fields["trainer.focusformer"] = focus_->state().dump();

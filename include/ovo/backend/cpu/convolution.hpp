@@ -44,7 +44,7 @@ struct cpu_convolution {
 #pragma omp for schedule(static)
       for (int o = 0; o < g.out_rows(); ++o) {
         std::fill(sources.begin(), sources.end(), zeros.data());
-        for_each_tap(g, o, [&](int tap, int in_row) { sources[tap] = x.row(in_row); });
+        g.for_each_tap(o, [&](int tap, int in_row) { sources[tap] = x.row(in_row); });
         for_taps(taps, [&]<int Taps>(int n) {
           const int count = Taps > 0 ? Taps : n;
           T* dst = columns.row(o);
@@ -73,7 +73,7 @@ struct cpu_convolution {
           std::fill(dx.row(p), dx.row(p) + channels, T(0));
         for (int o = b * out_per_image; o < (b + 1) * out_per_image; ++o) {
           std::fill(targets.begin(), targets.end(), padding.data());
-          for_each_tap(g, o, [&](int tap, int in_row) { targets[tap] = dx.row(in_row); });
+          g.for_each_tap(o, [&](int tap, int in_row) { targets[tap] = dx.row(in_row); });
           for_taps(taps, [&]<int Taps>(int n) {
             const int count = Taps > 0 ? Taps : n;
             const T* src = columns.row(o);
@@ -100,7 +100,7 @@ struct cpu_convolution {
 #pragma omp for schedule(static)
       for (int o = 0; o < g.out_rows(); ++o) {
         taps.clear();
-        for_each_tap(g, o, [&](int tap, int in_row) { taps.add(tap, in_row); });
+        g.for_each_tap(o, [&](int tap, int in_row) { taps.add(tap, in_row); });
         weighted_sum(taps, taps_by_channel, x, channels, y.row(o));
       }
     }
@@ -122,7 +122,7 @@ struct cpu_convolution {
 #pragma omp for schedule(static)
       for (int i = 0; i < g.in_rows(); ++i) {
         taps.clear();
-        for_each_covering_output(g, i, [&](int tap, int out_row) { taps.add(tap, out_row); });
+        g.for_each_covering_output(i, [&](int tap, int out_row) { taps.add(tap, out_row); });
         weighted_sum(taps, taps_by_channel, dy, channels, dx.row(i));
       }
     }
@@ -139,7 +139,7 @@ struct cpu_convolution {
       const int end = std::min(g.batch, (group + 1) * images_per_group) * out_per_image;
       for (int o = group * images_per_group * out_per_image; o < end; ++o) {
         const T* grad = dy.row(o);
-        for_each_tap(g, o, [&](int tap, int in_row) {
+        g.for_each_tap(o, [&](int tap, int in_row) {
           const T* src = x.row(in_row);
           T* sum = group_sums + static_cast<std::size_t>(tap) * channels;
           for (int c = 0; c < channels; ++c) sum[c] += grad[c] * src[c];
@@ -196,22 +196,6 @@ struct cpu_convolution {
     }
   }
 
-  // Calls body(ky * k + kx, output row) for each output pixel whose tap (ky, kx) reads input row i.
-  template <class Body>
-  static void for_each_covering_output(const conv_geometry& g, int i, Body&& body) {
-    const int per_image = g.height * g.width, out_h = g.out_height(), out_w = g.out_width();
-    const int b = i / per_image, iy = i % per_image / g.width, ix = i % g.width;
-    for (int ky = 0; ky < g.kernel; ++ky) {
-      const int ny = iy + g.padding - ky;
-      if (ny < 0 || ny % g.stride != 0 || ny / g.stride >= out_h) continue;
-      for (int kx = 0; kx < g.kernel; ++kx) {
-        const int nx = ix + g.padding - kx;
-        if (nx < 0 || nx % g.stride != 0 || nx / g.stride >= out_w) continue;
-        body(ky * g.kernel + kx, (b * out_h + ny / g.stride) * out_w + nx / g.stride);
-      }
-    }
-  }
-
   // w [C, taps] as [taps, C] in a buffer of the calling thread, valid until its next call.
   static const T* transposed(matrix_view<const T> w) {
     thread_local std::vector<T> out;
@@ -235,22 +219,6 @@ struct cpu_convolution {
         return body.template operator()<25>(taps);
       default:
         return body.template operator()<0>(taps);
-    }
-  }
-
-  // Calls body(ky * k + kx, input row) for each tap of output row o that falls inside the image.
-  template <class Body>
-  static void for_each_tap(const conv_geometry& g, int o, Body&& body) {
-    const int out_w = g.out_width(), out_per_image = g.out_height() * out_w;
-    const int b = o / out_per_image, oy = o % out_per_image / out_w, ox = o % out_w;
-    for (int ky = 0; ky < g.kernel; ++ky) {
-      const int iy = oy * g.stride - g.padding + ky;
-      if (iy < 0 || iy >= g.height) continue;
-      for (int kx = 0; kx < g.kernel; ++kx) {
-        const int ix = ox * g.stride - g.padding + kx;
-        if (ix < 0 || ix >= g.width) continue;
-        body(ky * g.kernel + kx, (b * g.height + iy) * g.width + ix);
-      }
     }
   }
 };

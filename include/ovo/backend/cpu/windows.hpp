@@ -40,18 +40,8 @@ struct cpu_windows {
   // Calls f(token row, pixel row) for every token, the pixel row -1 in the padding.
   template <class F>
   static void for_each_token(const window_geometry& g, F&& f) {
-    const int grid_rows = g.grid_rows(), grid_cols = g.grid_cols();
-    const int window_rows = g.window_rows(), window_cols = g.window_cols();
 #pragma omp parallel for schedule(static)
-    for (int w = 0; w < g.windows(); ++w) {
-      const int j = w % grid_cols, i = w / grid_cols % grid_rows, b = w / (grid_cols * grid_rows);
-      for (int h1 = 0; h1 < window_rows; ++h1)
-        for (int w1 = 0; w1 < window_cols; ++w1) {
-          const int y = h1 * grid_rows + i, x = w1 * grid_cols + j;
-          const bool inside = y < g.height && x < g.width;
-          f(w * g.tokens() + h1 * window_cols + w1, inside ? (b * g.height + y) * g.width + x : -1);
-        }
-    }
+    for (int t = 0; t < g.token_rows(); ++t) f(t, g.token_pixel_row(t));
   }
 };
 

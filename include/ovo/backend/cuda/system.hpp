@@ -1,0 +1,90 @@
+// The CUDA system of the Thrust back end (backend/thrust.hpp): device memory, and per host thread
+// a stream and a cuBLAS handle on which every op of the back end is issued.
+#pragma once
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#include <thrust/system/cuda/execution_policy.h>
+
+#include <cstddef>
+
+#include "ovo/backend/cuda/check_cuda.hpp"
+#include "ovo/backend/cuda/cublas_call.hpp"
+#include "ovo/backend/cuda/device_buffer.hpp"
+#include "ovo/backend/gemm_plan.hpp"
+
+namespace ovo::cuda {
+
+// A host thread's stream and cuBLAS handle on the current device, and how its products multiply:
+// TF32 by default on GPUs that have it (sm_80 and later), fp32 otherwise; set_math changes it.
+class context {
+ public:
+  context() {
+    check_cuda(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking),
+               "cudaStreamCreateWithFlags");
+    check_cublas(cublasCreate(&blas_), "cublasCreate");
+    check_cublas(cublasSetStream(blas_, stream_), "cublasSetStream");
+    int device = 0, major = 0;
+    check_cuda(cudaGetDevice(&device), "cudaGetDevice");
+    check_cuda(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device),
+               "cudaDeviceGetAttribute");
+    math_ = major >= 8 ? gemm_math::tf32 : gemm_math::fp32;
+  }
+  ~context() {
+    cublasDestroy(blas_);
+    cudaStreamDestroy(stream_);
+  }
+  context(const context&) = delete;
+  context& operator=(const context&) = delete;
+
+  cudaStream_t stream() const { return stream_; }
+  cublasHandle_t blas() const { return blas_; }
+  gemm_math math() const { return math_; }
+  void set_math(gemm_math math) { math_ = math; }
+  // Waits for everything issued on the stream.
+  void synchronize() const { check_cuda(cudaStreamSynchronize(stream_), "cudaStreamSynchronize"); }
+
+ private:
+  cudaStream_t stream_ = nullptr;
+  cublasHandle_t blas_ = nullptr;
+  gemm_math math_ = gemm_math::fp32;
+};
+
+struct system {
+  using context = cuda::context;
+  // The calling thread's context, created on first use.
+  static context& current_context() {
+    thread_local context current;
+    return current;
+  }
+  // Thrust's CUDA policy on the context's stream, without a wait after each algorithm.
+  static auto policy() { return thrust::cuda::par_nosync.on(current_context().stream()); }
+  template <class U>
+  using buffer = device_buffer<U>;
+
+  template <class T>
+  static void copy_from_host(const T* host, std::size_t n, T* dst) {
+    transfer(dst, host, n * sizeof(T), cudaMemcpyHostToDevice);
+  }
+  template <class T>
+  static void copy_to_host(const T* src, std::size_t n, T* host) {
+    transfer(host, src, n * sizeof(T), cudaMemcpyDeviceToHost);
+  }
+  template <class T>
+  static void gemm(const column_major_call<T>& call) {
+    const context& c = current_context();
+    run_on_cublas(c.blas(), call, c.math());
+  }
+
+ private:
+  // A copy issued on the stream after the work before it, waited for (the host memory may be
+  // reused on return).
+  static void transfer(void* dst, const void* src, std::size_t bytes, cudaMemcpyKind kind) {
+    if (bytes == 0) return;
+    const context& c = current_context();
+    check_cuda(cudaMemcpyAsync(dst, src, bytes, kind, c.stream()), "cudaMemcpyAsync");
+    c.synchronize();
+  }
+};
+
+}  // namespace ovo::cuda

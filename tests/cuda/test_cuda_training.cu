@@ -1,0 +1,24 @@
+// Whole supernet training runs on the CUDA back end against the CPU back end, ViT and EMO
+// (tests/train/backend_training.hpp); without a GPU the test says so and passes.
+#include <doctest/doctest.h>
+
+#include <ovo/backend/cuda/devices.hpp>
+#include <ovo/backend/cuda/system.hpp>
+#include <ovo/backend/thrust.hpp>
+
+#include "../train/backend_training.hpp"
+
+namespace {
+
+using cuda_double = ovo::thrust_backend<double, ovo::cuda::system>;
+
+TEST_CASE_TEMPLATE("CUDA trains supernets as the CPU does, and resumes its checkpoints", Case,
+                   ovo::test::vit_case, ovo::test::emo_case) {
+  if (ovo::cuda::device_count() == 0) {
+    MESSAGE("no CUDA GPU: the CUDA back end's training test is compiled, not run");
+    return;
+  }
+  ovo::test::check_training_agrees<Case, cuda_double>();
+}
+
+}  // namespace

@@ -1,0 +1,110 @@
+// Whole supernet training runs on a back end under test against the CPU back end, ViT and EMO:
+// the same weights to rounding, and a checkpoint written by either back end resumed by the
+// other. Run on Thrust's OpenMP system (test_train) and on CUDA (test_cuda).
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include <ovo/ovo.hpp>
+
+#include "../support.hpp"
+#include "synthetic_loader.hpp"
+
+namespace ovo::test {
+
+struct vit_case {
+  using space = tiny_space;
+  template <class B>
+  using net = ovo::vit_supernet<B>;
+  template <class B>
+  static net<B> make() {
+    return net<B>(space::shape(), 4);
+  }
+  static synthetic_loader loader() { return {}; }
+};
+
+struct emo_case {
+  using space = tiny_emo_space;
+  template <class B>
+  using net = ovo::emo_supernet<B>;
+  template <class B>
+  static net<B> make() {
+    return net<B>(space::geometry, space::largest(), 4);
+  }
+  static synthetic_loader loader() {
+    return {.channels = space::geometry.channels,
+            .image_size = space::geometry.image_size,
+            .classes = space::geometry.classes};
+  }
+};
+
+// The weights after a run of `options` on back end B stopped at `stop` (resuming from
+// options.checkpoint_path when it holds a checkpoint), as host values.
+template <class Case, class B>
+std::vector<typename B::scalar> weights_after(const ovo::trainer_options& options, long stop) {
+  auto net = Case::template make<B>();
+  ovo::rng_engine init(1);
+  net.initialize(init);
+  auto loader = Case::loader();
+  ovo::supernet_trainer<typename Case::space, typename Case::template net<B>, synthetic_loader>
+      trainer(net, loader, options);
+  trainer.resume();
+  trainer.train({}, stop);
+  const auto& p = net.parameters();
+  std::vector<typename B::scalar> out(p.size());
+  B::copy_to_host(p.values(), out);
+  return out;
+}
+
+// max |a - b| / max |b|.
+template <class T>
+double relative_difference(const std::vector<T>& a, const std::vector<T>& b) {
+  REQUIRE(a.size() == b.size());
+  double diff = 0, norm = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    diff = std::max(diff, std::abs(double(a[i]) - double(b[i])));
+    norm = std::max(norm, std::abs(double(b[i])));
+  }
+  return diff / norm;
+}
+
+// Six OVO steps (teacher, student, distillation, AdamW) of Case's supernet on B and on the CPU,
+// in B's scalar; then three steps on each back end resumed by the other from its checkpoint. In
+// double: AdamW turns gradients that are rounding noise (a bias before a batch norm) into whole
+// steps where the noise exceeds its epsilon, as float's does and double's does not.
+template <class Case, class B>
+void check_training_agrees() {
+  using cpu_b = cpu<typename B::scalar>;
+  const double tolerance = sizeof(typename B::scalar) == 4 ? 1e-4 : 1e-9;
+  const temp_dir dir("backend_training");
+  trainer_options options;
+  options.total_steps = 6;
+  options.lr = 1e-3;
+  options.warmup_steps = 2;
+  options.log_every = 3;
+  options.seed = 9;
+  options.sampler.strategy = sampling_strategy::ovo;  // teacher and students, distillation
+  options.checkpoint_every = 1;
+  const auto initial = weights_after<Case, cpu_b>(options, 0);
+
+  options.checkpoint_path = dir / "cpu.safetensors";
+  const auto on_cpu = weights_after<Case, cpu_b>(options, 6);
+  options.checkpoint_path = dir / "tested.safetensors";
+  const auto on_tested = weights_after<Case, B>(options, 6);
+  CHECK(relative_difference(on_cpu, initial) > 1e-3);  // the runs moved the weights
+  CHECK(relative_difference(on_tested, on_cpu) < tolerance);
+
+  // Three steps on one back end, checkpointed, the rest on the other.
+  options.checkpoint_path = dir / "tested_then_cpu.safetensors";
+  weights_after<Case, B>(options, 3);
+  CHECK(relative_difference(weights_after<Case, cpu_b>(options, 6), on_cpu) < tolerance);
+  options.checkpoint_path = dir / "cpu_then_tested.safetensors";
+  weights_after<Case, cpu_b>(options, 3);
+  CHECK(relative_difference(weights_after<Case, B>(options, 6), on_cpu) < tolerance);
+}
+
+}  // namespace ovo::test

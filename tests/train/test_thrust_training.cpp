@@ -1,0 +1,19 @@
+// Whole supernet training runs on the Thrust back end on Thrust's OpenMP system against the CPU
+// back end (tests/train/backend_training.hpp), ViT and EMO.
+#include <doctest/doctest.h>
+
+#include <ovo/backend/thrust.hpp>
+#include <ovo/backend/thrust/omp_system.hpp>
+
+#include "backend_training.hpp"
+
+namespace {
+
+using thrust_double = ovo::thrust_backend<double, ovo::thrust_omp_system>;
+
+TEST_CASE_TEMPLATE("Thrust on OpenMP trains supernets as the CPU does, and resumes its checkpoints",
+                   Case, ovo::test::vit_case, ovo::test::emo_case) {
+  ovo::test::check_training_agrees<Case, thrust_double>();
+}
+
+}  // namespace
