@@ -133,6 +133,9 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--attention", choices=["sdpa", "manual"], default="sdpa")
     p.add_argument("--compile", action="store_true")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    p.add_argument("--math", choices=["fp32", "tf32"], default="tf32",
+                   help="cuda: the math of matrix products and convolutions (ovo's default: tf32)")
     a = p.parse_args()
 
     env = {k: os.environ.get(k) for k in ("OMP_WAIT_POLICY", "OPENBLAS_CORETYPE")}
@@ -148,10 +151,15 @@ def main():
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    model = SuperViT(a)
+    if a.device == "cuda":
+        if not torch.cuda.is_available():
+            sys.exit("torch_supernet.py: --device cuda, but torch sees no CUDA GPU")
+        torch.backends.cuda.matmul.allow_tf32 = a.math == "tf32"
+        torch.backends.cudnn.allow_tf32 = a.math == "tf32"
+    model = SuperViT(a).to(a.device)
     tokens = (a.image // a.patch) ** 2 + 1
-    images = torch.randn(a.batch, a.channels, a.image, a.image)
-    labels = torch.randint(a.classes, (a.batch,))
+    images = torch.randn(a.batch, a.channels, a.image, a.image, device=a.device)
+    labels = torch.randint(a.classes, (a.batch,), device=a.device)
 
     no_decay = {"cls_token", "pos_embed"}
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and n not in no_decay]
@@ -189,6 +197,8 @@ def main():
 
     for k in range(a.warmup):
         step(k)
+    if a.device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
     loss = float("nan")
     t0 = time.perf_counter()
     for k in range(a.warmup, a.warmup + a.steps):
@@ -214,6 +224,10 @@ def main():
                      "mlp_ratio": a.mlp_ratio, "tokens": tokens, "classes": a.classes},
         "final_loss": loss,
     }
+    if a.device == "cuda":
+        out["device"] = torch.cuda.get_device_name()
+        out["math"] = a.math
+        out["peak_mib"] = torch.cuda.max_memory_allocated() / 2**20
     if compile_error is not None:
         out["compile_error"] = compile_error
     print(json.dumps(out))

@@ -13,9 +13,10 @@
 #include <ovo/ovo.hpp>
 #include <ovo/report/front_comparison.hpp>
 
+#include "device.hpp"
 #include "run_config.hpp"
 
-namespace ovo::app {
+namespace ovo::app::inline OVO_APP_DEVICE {
 
 // A search.json file of `Space`'s archs; an unreadable file, a damaged field or an arch outside
 // the space is refused naming the file.
@@ -62,4 +63,4 @@ void compare_fronts(const run_config& c, const std::vector<std::string>& specs) 
   }
 }
 
-}  // namespace ovo::app
+}  // namespace ovo::app::inline OVO_APP_DEVICE

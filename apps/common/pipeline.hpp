@@ -1,5 +1,5 @@
-// The stages of a supernet run on the CPU back end (train, search, evaluate, export, report),
-// shared by the `ovo` command and the example trainers.
+// The stages of a supernet run on this build's back end (device.hpp): train, search, evaluate,
+// export, report; shared by the `ovo` command and the example trainers.
 #pragma once
 
 #include <chrono>
@@ -15,7 +15,6 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <ovo/backend/cblas_gemm.hpp>
 #include <ovo/data/augment.hpp>
 #include <ovo/data/datasets.hpp>
 #include <ovo/data/gzip.hpp>
@@ -30,11 +29,11 @@
 #include <ovo/search/random_search.hpp>
 #include <ovo/util/seeds.hpp>
 
+#include "device.hpp"
 #include "run_config.hpp"
 
-namespace ovo::app {
+namespace ovo::app::inline OVO_APP_DEVICE {
 
-using backend = cpu<float, auto_gemm>;
 using layout = qkv_blocked;
 
 // The supernet of a space: a ViT space's (it has a shape) or an EMO space's (it has a geometry).
@@ -327,7 +326,7 @@ training_outcome train_supernet(const run_config& c, Net& net, const Source& tra
       length, c.batch_size, split.train.size(), loader.batches_per_epoch(),
       plan.only ? fmt::format("{} alone", to_string(*plan.only))
                 : fmt::format("sampling {}{}", c.sampling, focus ? " (FocusFormer)" : ""),
-      net.parameters().size(), gemm_provider_description());
+      net.parameters().size(), backend_description());
   std::fflush(stdout);
   bool announced = c.time_budget_seconds <= 0;  // the step count the budget chose
   trainer.train([&](const training_record& r, long total) {
@@ -500,7 +499,7 @@ nlohmann::json run_summary(const run_config& c, const basic_search_result<Arch>&
           {"steps", trained.steps},
           {"time_budget_seconds",
            c.time_budget_seconds > 0 ? nlohmann::json(c.time_budget_seconds) : nullptr},
-          {"gemm", gemm_provider_description()},
+          {"gemm", backend_description()},
           {"search_method", c.search},
           {"evaluations", result.history.size()},
           {"batch_size", c.batch_size},
@@ -579,4 +578,4 @@ nlohmann::json run_all(const run_config& c) {
   return summary;
 }
 
-}  // namespace ovo::app
+}  // namespace ovo::app::inline OVO_APP_DEVICE

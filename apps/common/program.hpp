@@ -2,6 +2,7 @@
 // check-data.
 #pragma once
 
+#include <array>
 #include <exception>
 #include <optional>
 #include <string>
@@ -20,7 +21,7 @@
 #include "rank_correlation.hpp"
 #include "teacher.hpp"
 
-namespace ovo::app {
+namespace ovo::app::inline OVO_APP_DEVICE {
 
 // A space a program offers: its name, the type, and the dataset reader it trains on.
 template <class Space, class Source>
@@ -28,11 +29,6 @@ struct space_entry {
   using space = Space;
   using source = Source;
   std::string_view name, description;
-};
-
-struct program_info {
-  std::string name, description;
-  run_config defaults;
 };
 
 // Calls f(entry) for the entry named `name`; an unknown name lists the known ones.
@@ -149,16 +145,15 @@ int run_program(int argc, char** argv, const program_info& info, const Entries&.
   check->add_option("dir", check_dir, "The image folder, such as data/imagenet/train")->required();
   check->add_option("--threads", check_threads, "Decoding threads (0: one per core)")
       ->capture_default_str();
-  for (auto* sub : {&app, run, train, search, eval, exporter, ranking, fronts}) {
+  for (auto* sub : std::array{&app, run, train, search, eval, exporter, ranking, fronts})
     add_data_options(*sub, c);
-  }
-  for (auto* sub : {&app, run, train, ranking}) add_training_options(*sub, c);
-  for (auto* sub : {&app, run, search, ranking}) add_search_options(*sub, c);
+  for (auto* sub : std::array{&app, run, train, ranking}) add_training_options(*sub, c);
+  for (auto* sub : std::array{&app, run, search, ranking}) add_search_options(*sub, c);
   search->add_option("--teacher-model", c.teacher_model,
                      "--fitness tvt: the trained ResNet (train-teacher's file) whose feature maps "
                      "TVT compares the candidates' with");
   eval->add_option("--subnet", subnet_file, "An exported subnet (safetensors)");
-  for (auto* sub : {eval, exporter})
+  for (auto* sub : std::array{eval, exporter})
     sub->add_option("--arch", arch_option, "An arch as JSON text or a JSON file");
   exporter->get_option("--arch")->required();
 
@@ -173,6 +168,12 @@ int run_program(int argc, char** argv, const program_info& info, const Entries&.
       return 0;
     }
     if (check->parsed()) return check_data(check_dir, check_threads);
+    if (c.device != device_name) {
+      const auto offered = [](const auto&) {};
+      if (!teacher.parsed()) with_space(c.space, offered, entries...);
+      return run_program_on(c.device, argc, argv, info);
+    }
+    configure_device(c);
     if (teacher.parsed()) return teacher.run(c);
     with_space(
         c.space,
@@ -259,4 +260,4 @@ int run_program(int argc, char** argv, const program_info& info, const Entries&.
   return 0;
 }
 
-}  // namespace ovo::app
+}  // namespace ovo::app::inline OVO_APP_DEVICE

@@ -19,7 +19,7 @@
 #include "pipeline.hpp"
 #include "run_config.hpp"
 
-namespace ovo::app {
+namespace ovo::app::inline OVO_APP_DEVICE {
 
 // Calls f(scorer) with a proxy_scorer of `net` (initialised at the seed, never trained) on one
 // batch of --proxy-batch training images (unaugmented, shuffled by seeds::proxy_batch), with
@@ -121,4 +121,4 @@ nlohmann::json run_proxy(const run_config& c) {
   return summary;
 }
 
-}  // namespace ovo::app
+}  // namespace ovo::app::inline OVO_APP_DEVICE

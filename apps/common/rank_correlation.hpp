@@ -18,7 +18,7 @@
 #include "proxy_run.hpp"
 #include "run_config.hpp"
 
-namespace ovo::app {
+namespace ovo::app::inline OVO_APP_DEVICE {
 
 struct ranking_config {
   int archs = 16;                      // K: archs drawn within the cost constraint
@@ -164,4 +164,4 @@ nlohmann::json rank_correlation(const run_config& c, const ranking_config& r) {
   return report;
 }
 
-}  // namespace ovo::app
+}  // namespace ovo::app::inline OVO_APP_DEVICE

@@ -23,6 +23,8 @@ struct run_config {
   int holdout_per_class = 100;
   int workers = 1;
   std::string bad_images = "replace";  // image folders: "replace" undecodable files, or "fail"
+  std::string device = "cpu";          // the back end: "cpu", or "cuda" (apps/common/device.hpp)
+  std::string cuda_math = "default";   // --device cuda: products in "tf32", "fp32" or the default
 
   // Training.
   int batch_size = 128;
@@ -74,6 +76,12 @@ struct run_config {
   std::filesystem::path checkpoint() const { return out_dir / "supernet.safetensors"; }
 };
 
+// A program built on the stages: its name, what it does, and its defaults of the settings.
+struct program_info {
+  std::string name, description;
+  run_config defaults;
+};
+
 inline void add_data_options(CLI::App& app, run_config& c) {
   app.add_option("--space", c.space, "Search space (see `ovo spaces`)")->capture_default_str();
   app.add_option("--dataset", c.dataset,
@@ -96,6 +104,15 @@ inline void add_data_options(CLI::App& app, run_config& c) {
       ->check(CLI::IsMember({"replace", "fail"}))
       ->capture_default_str();
   app.add_option("--out", c.out_dir, "Output directory: checkpoint, subnet, report")
+      ->capture_default_str();
+  app.add_option("--device", c.device,
+                 "Where the networks run: cpu, or cuda (the current GPU; builds with OVO_CUDA)")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->capture_default_str();
+  app.add_option("--cuda-math", c.cuda_math,
+                 "--device cuda: the math of matrix products, tf32 or fp32 (default: tf32 on GPUs "
+                 "of compute capability 8.0 and later, fp32 before)")
+      ->check(CLI::IsMember({"default", "tf32", "fp32"}))
       ->capture_default_str();
   app.add_option("--seed", c.seed, "Seed of everything random: same seed, same run")
       ->capture_default_str();

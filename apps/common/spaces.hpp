@@ -8,7 +8,7 @@
 
 #include "program.hpp"
 
-namespace ovo::app {
+namespace ovo::app::inline OVO_APP_DEVICE {
 
 inline constexpr space_entry<fashion_mnist_space, data::image_set> fashion_mnist_entry{
     "fashion-mnist", "28x28 grey, patch 7, embed 64-128, depth 4-6, 10 classes (MNIST formats)"};
@@ -46,4 +46,4 @@ inline constexpr space_entry<autoformer_tiny_imagenette, data::image_folder> ima
     "autoformer-t-imagenette",
     "AutoFormer-T choices, 224 px, patch 16, 10 classes (Imagenette folders)"};
 
-}  // namespace ovo::app
+}  // namespace ovo::app::inline OVO_APP_DEVICE

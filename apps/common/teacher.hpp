@@ -13,7 +13,7 @@
 #include "pipeline.hpp"
 #include "run_config.hpp"
 
-namespace ovo::app {
+namespace ovo::app::inline OVO_APP_DEVICE {
 
 using teacher_network = resnet<backend>;
 
@@ -105,7 +105,7 @@ inline int train_teacher(const run_config& c, const teacher_config& t) {
       "products on {}\n",
       to_string(net.arch()), net.parameters().size(), split.train.size(), shape.channels,
       shape.height, shape.width, shape.classes, split.holdout.size(), length, t.batch_size,
-      per_epoch, t.lr, t.momentum, t.weight_decay, gemm_provider_description());
+      per_epoch, t.lr, t.momentum, t.weight_decay, backend_description());
   std::fflush(stdout);
   bool announced = options.time_budget_seconds <= 0;
   trainer.train([&](const training_record& r, long total) {
@@ -186,4 +186,4 @@ class teacher_command {
   teacher_config config_;
 };
 
-}  // namespace ovo::app
+}  // namespace ovo::app::inline OVO_APP_DEVICE

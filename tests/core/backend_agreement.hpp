@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include <ovo/backend/cpu.hpp>
@@ -51,6 +52,23 @@ struct mirrored {
   }
 };
 
+// The largest relative difference agree() has found since reset, per scalar type.
+template <class T>
+double& worst_difference() {
+  static double worst = 0;
+  return worst;
+}
+
+// Runs check() and reports the largest relative difference of its comparisons.
+template <class B, class Check>
+void check_and_report(Check check) {
+  using T = typename B::scalar;
+  worst_difference<T>() = 0;
+  check();
+  const std::string scalar = sizeof(T) == 4 ? "float" : "double";
+  MESSAGE(scalar, ": largest relative difference from the CPU back end ", worst_difference<T>());
+}
+
 // max |B's - CPU's| over max(|CPU's|, 1e-3): below 1e-4 in float, 1e-10 in double.
 template <class B>
 void agree(const mirrored<B>& m, const char* what) {
@@ -64,6 +82,7 @@ void agree(const mirrored<B>& m, const char* what) {
   const double tolerance = sizeof(T) == 4 ? 1e-4 : 1e-10;
   INFO(what, ": ", m.rows, "x", m.cols, " ld ", m.ld);
   CHECK(diff / norm < tolerance);
+  worst_difference<T>() = std::max(worst_difference<T>(), diff / norm);
 }
 
 // The shapes the op tests run on: odd sizes, a single row, ld past the width.

@@ -15,29 +15,29 @@ static_assert(ovo::backend<omp_float> && ovo::backend<omp_double>);
 
 TEST_CASE_TEMPLATE("Thrust on OpenMP agrees with the CPU: memory, products, bias", B, omp_float,
                    omp_double) {
-  ovo::test::check_memory_and_products<B>();
+  ovo::test::check_and_report<B>(ovo::test::check_memory_and_products<B>);
 }
 TEST_CASE_TEMPLATE("Thrust on OpenMP agrees with the CPU: layer norm, activations", B, omp_float,
                    omp_double) {
-  ovo::test::check_normalisation_and_activations<B>();
+  ovo::test::check_and_report<B>(ovo::test::check_normalisation_and_activations<B>);
 }
 TEST_CASE_TEMPLATE("Thrust on OpenMP agrees with the CPU: convolutions", B, omp_float, omp_double) {
-  ovo::test::check_convolutions<B>();
+  ovo::test::check_and_report<B>(ovo::test::check_convolutions<B>);
 }
 TEST_CASE_TEMPLATE("Thrust on OpenMP agrees with the CPU: batch norm, pooling, channel scaling", B,
                    omp_float, omp_double) {
-  ovo::test::check_batch_norm_pooling_scaling<B>();
+  ovo::test::check_and_report<B>(ovo::test::check_batch_norm_pooling_scaling<B>);
 }
 TEST_CASE_TEMPLATE("Thrust on OpenMP agrees with the CPU: windows, tokens, residuals", B, omp_float,
                    omp_double) {
-  ovo::test::check_windows_tokens_residuals<B>();
+  ovo::test::check_and_report<B>(ovo::test::check_windows_tokens_residuals<B>);
 }
 TEST_CASE_TEMPLATE("Thrust on OpenMP agrees with the CPU: attention", B, omp_float, omp_double) {
-  ovo::test::check_attention<B>();
+  ovo::test::check_and_report<B>(ovo::test::check_attention<B>);
 }
 TEST_CASE_TEMPLATE("Thrust on OpenMP agrees with the CPU: losses, AdamW, SGD", B, omp_float,
                    omp_double) {
-  ovo::test::check_losses_and_optimisers<B>();
+  ovo::test::check_and_report<B>(ovo::test::check_losses_and_optimisers<B>);
 }
 
 }  // namespace

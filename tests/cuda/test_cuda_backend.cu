@@ -21,7 +21,7 @@ void on_gpu(Check check) {
     return;
   }
   cuda_float::current_context().set_math(ovo::cuda::gemm_math::fp32);
-  check();
+  ovo::test::check_and_report<cuda_float>(check);
 }
 
 TEST_CASE("CUDA agrees with the CPU: memory, products, bias") {

@@ -19,6 +19,9 @@
 
 #include <nlohmann/json.hpp>
 #include <ovo/ovo.hpp>
+#if defined(OVO_APPS_CUDA)
+#include <ovo/backend/cuda/devices.hpp>
+#endif
 
 #include "../data/format_writers.hpp"
 #include "../data/image_file_writers.hpp"
@@ -413,6 +416,44 @@ TEST_CASE("examples: every option of every command is explained in --help") {
   const auto missing = run_command({OVO_COMMAND, "run", "--data", "/nonexistent/fmnist"});
   CHECK(missing.exit_code == 1);
   CHECK(missing.output.find("/nonexistent/fmnist") != std::string::npos);
+}
+
+TEST_CASE("examples: --device cuda runs on a GPU, or is refused with the reason") {
+  const ovo::test::temp_dir dir("example_device");
+  const auto data = write_tiny_fashion_mnist(dir, 100, 20, 5);
+  const std::vector<std::string> train = {"train",   "--device",    "cuda",
+                                          "--data",  data.string(), "--holdout-per-class",
+                                          "1",       "--batch",     "8",
+                                          "--steps", "2",           "--log-every",
+                                          "1",       "--out",       (dir / "out").string()};
+  const auto example = run_command(concat({OVO_EXAMPLE_FASHION_MNIST}, train));
+  const auto command = run_command(concat({OVO_COMMAND}, train));
+  for (const auto& r : {example, command}) {
+    CAPTURE(r.output);
+#if defined(OVO_APPS_CUDA)
+    if (ovo::cuda::device_count() > 0) {
+      CHECK(r.exit_code == 0);
+      CHECK(r.output.find("cuBLAS products in") != std::string::npos);
+      continue;
+    }
+    CHECK(r.exit_code == 1);
+    CHECK(r.output.find("--device cuda: no CUDA GPU is visible to this process") !=
+          std::string::npos);
+#else
+    CHECK(r.exit_code == 1);
+    CHECK(r.output.find("--device cuda: this program was built without the CUDA back end") !=
+          std::string::npos);
+#endif
+  }
+  // The program's own spaces are checked before the device is.
+  const auto space = run_command(
+      {OVO_EXAMPLE_FASHION_MNIST, "train", "--device", "cuda", "--space", "autoformer-t"});
+  CHECK(space.exit_code == 1);
+  CHECK(space.output.find("--space autoformer-t: expected one of fashion-mnist") !=
+        std::string::npos);
+  const auto unknown = run_command({OVO_COMMAND, "train", "--device", "tpu"});
+  CHECK(unknown.exit_code != 0);
+  CHECK(unknown.output.find("--device") != std::string::npos);
 }
 
 TEST_CASE("examples: a supernet the library does not ship trains, resumes, searches and exports") {

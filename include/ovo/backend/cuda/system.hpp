@@ -1,5 +1,6 @@
 // The CUDA system of the Thrust back end (backend/thrust.hpp): device memory, and per host thread
-// a stream and a cuBLAS handle on which every op of the back end is issued.
+// a stream, a cuBLAS handle and a cache of Thrust's temporary storage, on which every op of the
+// back end is issued.
 #pragma once
 
 #include <cublas_v2.h>
@@ -8,6 +9,7 @@
 
 #include <cstddef>
 
+#include "ovo/backend/block_cache.hpp"
 #include "ovo/backend/cuda/check_cuda.hpp"
 #include "ovo/backend/cuda/cublas_call.hpp"
 #include "ovo/backend/cuda/device_buffer.hpp"
@@ -15,8 +17,21 @@
 
 namespace ovo::cuda {
 
-// A host thread's stream and cuBLAS handle on the current device, and how its products multiply:
-// TF32 by default on GPUs that have it (sm_80 and later), fp32 otherwise; set_math changes it.
+// cudaMalloc and cudaFree, for the cache of temporary storage.
+struct device_allocation {
+  static void* allocate(std::size_t bytes) {
+    void* pointer = nullptr;
+    check_cuda(cudaMalloc(&pointer, bytes), "cudaMalloc (Thrust's temporary storage)");
+    return pointer;
+  }
+  // Also called at exit, when the runtime may be gone: there is nothing to report then.
+  static void deallocate(void* pointer) { cudaFree(pointer); }
+};
+
+// A host thread's stream and cuBLAS handle on the current device, how its products multiply
+// (TF32 by default on GPUs that have it, sm_80 and later, fp32 otherwise; set_math changes it),
+// and the blocks its Thrust algorithms take for temporary storage, kept for the next step so that
+// a step allocates nothing after the first.
 class context {
  public:
   context() {
@@ -40,6 +55,7 @@ class context {
   cudaStream_t stream() const { return stream_; }
   cublasHandle_t blas() const { return blas_; }
   gemm_math math() const { return math_; }
+  block_cache<device_allocation>& temporaries() { return temporaries_; }
   void set_math(gemm_math math) { math_ = math; }
   // Waits for everything issued on the stream.
   void synchronize() const { check_cuda(cudaStreamSynchronize(stream_), "cudaStreamSynchronize"); }
@@ -48,6 +64,7 @@ class context {
   cudaStream_t stream_ = nullptr;
   cublasHandle_t blas_ = nullptr;
   gemm_math math_ = gemm_math::fp32;
+  block_cache<device_allocation> temporaries_;
 };
 
 struct system {
@@ -57,8 +74,12 @@ struct system {
     thread_local context current;
     return current;
   }
-  // Thrust's CUDA policy on the context's stream, without a wait after each algorithm.
-  static auto policy() { return thrust::cuda::par_nosync.on(current_context().stream()); }
+  // Thrust's CUDA policy on the context's stream, without a wait after each algorithm, its
+  // temporary storage from the context's cache.
+  static auto policy() {
+    context& c = current_context();
+    return thrust::cuda::par_nosync(c.temporaries()).on(c.stream());
+  }
   template <class U>
   using buffer = device_buffer<U>;
 

@@ -1,0 +1,23 @@
+// The programs' stages built for the CUDA back end: what `ovo --device cuda` and the example
+// trainers' --device cuda run, on every space of the `ovo` command.
+#include <stdexcept>
+
+#include <ovo/backend/cuda/devices.hpp>
+
+#include "common/spaces.hpp"
+
+namespace ovo::app {
+
+int run_program_on_cuda(int argc, char** argv, const program_info& info) {
+  if (cuda::device_count() == 0)
+    throw std::runtime_error(
+        "--device cuda: no CUDA GPU is visible to this process (cudaGetDeviceCount found none or "
+        "no driver)");
+  return run_program(argc, argv, info, fashion_mnist_entry, emo_fashion_mnist_entry,
+                     emo_cifar100_entry, emo_imagenet_entry, cifar100_tiny_entry,
+                     cifar100_small_entry, cifar100_base_entry, cifar100_tiny_224_entry,
+                     cifar100_small_224_entry, cifar100_base_224_entry, imagenet_tiny_entry,
+                     imagenet_small_entry, imagenet_base_entry, imagenette_tiny_entry);
+}
+
+}  // namespace ovo::app
