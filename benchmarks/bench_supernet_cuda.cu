@@ -34,8 +34,8 @@ int main(int argc, char** argv) {
     auto out = ovo::bench::measure_supernet_training<backend, ovo::autoformer_tiny>(
         options, "imagenet-tiny");
     out["device"] = ovo::cuda::describe_current_device(backend::current_context().math());
-    // What the run holds when it ends: parameters, gradients, optimiser state, workspace.
-    // Thrust's temporaries are freed after each algorithm and not counted.
+    // What the run holds when it ends, which is all it allocated: parameters, gradients,
+    // optimiser state, workspace and the context's cached temporary storage.
     out["device_mib_held"] = static_cast<double>(device_bytes_in_use() - before) / (1 << 20);
     std::printf("%s\n", out.dump().c_str());
   } catch (const std::exception& e) {
