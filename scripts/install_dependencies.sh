@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, everything ovo's build, tests, examples and benchmarks use.
 set -euo pipefail
-# Usage: install_dependencies.sh [--benchmarks] [--fashion-mnist] [--portability] [--fuzz]
+# Usage: install_dependencies.sh [--benchmarks] [--fashion-mnist] [--portability] [--fuzz] [--python]
 # The products run on OpenBLAS's OpenMP build, which shares the layers' OpenMP thread pool.
 packages=(cmake g++ make pkg-config libeigen3-dev libfmt-dev doctest-dev nlohmann-json3-dev
   libcli11-dev zlib1g-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libopenblas-openmp-dev)
@@ -13,6 +13,8 @@ for option in "$@"; do
     --fashion-mnist) packages+=(dataset-fashion-mnist) ;;
     # The oldest compilers ovo supports, for the portability builds.
     --portability) packages+=(g++-11 clang-19 libomp-19-dev) ;;
+    # The Python module: pybind11, NumPy and pytest for Debian's python3.
+    --python) packages+=(python3-dev pybind11-dev python3-numpy python3-pytest) ;;
     # libFuzzer, the sanitizers' runtimes and OpenMP for clang.
     --fuzz) packages+=(clang-19 libclang-rt-19-dev libomp-19-dev) ;;
     *) echo "install_dependencies.sh: unknown option $option" >&2; exit 2 ;;

@@ -185,3 +185,79 @@ TEST_CASE("random engine state round trip") {
   CHECK_THROWS_AS(ovo::restore_engine_state(b, ovo::engine_state(a) + " 7"), std::invalid_argument);
   CHECK_NOTHROW(ovo::restore_engine_state(b, ovo::engine_state(a) + "\n"));
 }
+
+TEST_CASE("a run-time ViT space does what the compile-time space of the same choices does") {
+  using fixed = ovo::fashion_mnist_space;
+  using runtime = ovo::runtime_vit_space<>;
+  static_assert(ovo::search_space<runtime> && ovo::gene_coded_space<runtime>);
+  ovo::vit_space_choices choices;
+  choices.embed = {64, 96, 128};
+  choices.depth = {4, 5, 6};
+  choices.heads = {2, 3, 4};
+  choices.mlp_ratio = {2.0, 3.0, 4.0};
+  choices.image_size = 28;
+  choices.patch_size = 7;
+  choices.channels = 1;
+  choices.classes = 10;
+  choices.head_dim = 32;
+  const runtime::scope in(choices);
+  CHECK(runtime::shape() == fixed::shape());
+  CHECK(runtime::size() == fixed::size());
+  CHECK(runtime::smallest() == fixed::smallest());
+  CHECK(runtime::largest() == fixed::largest());
+  ovo::rng_engine a(7), b(7);
+  for (int i = 0; i < 50; ++i) {
+    const auto x = runtime::sample(a);
+    REQUIRE(x == fixed::sample(b));
+    CHECK(runtime::params(x) == fixed::params(x));
+    CHECK(runtime::macs(x) == fixed::macs(x));
+    CHECK(runtime::encode(x) == fixed::encode(x));
+    const auto y = runtime::mutate(x, {}, a);
+    CHECK(y == fixed::mutate(x, {}, b));
+    if (runtime::crossable(x, y)) CHECK(runtime::crossover(x, y, a) == fixed::crossover(x, y, b));
+  }
+  CHECK(runtime::genes().size() == fixed::genes().size());
+  auto outside = fixed::largest();
+  outside.embed = 100;
+  CHECK(runtime::invalid_gene(outside) == fixed::invalid_gene(outside));
+}
+
+TEST_CASE("run-time ViT spaces: scopes nest and restore, and bad choices name the field") {
+  using runtime = ovo::runtime_vit_space<>;
+  ovo::vit_space_choices small{
+      .embed = {8, 16}, .depth = {1, 2}, .heads = {1, 2}, .mlp_ratio = {1.0, 2.0}};
+  small.image_size = 8;
+  small.patch_size = 4;
+  small.classes = 3;
+  small.head_dim = 4;
+  auto wide = small;
+  wide.embed = {8, 16, 32};
+  wide.super_depth = 3;
+  CHECK_THROWS_AS(runtime::shape(), std::logic_error);
+  {
+    const runtime::scope outer(small);
+    CHECK(runtime::largest().embed == 16);
+    {
+      const runtime::scope inner(wide);
+      CHECK(runtime::largest().embed == 32);
+      CHECK(runtime::shape().depth == 3);
+      CHECK(runtime::shape().mlp_hidden.front() == 64);
+    }
+    CHECK(runtime::largest().embed == 16);
+    CHECK(runtime::shape().depth == 2);
+    auto bad = small;
+    bad.heads = {2, 1};
+    CHECK_THROWS_WITH_AS(runtime::scope{bad}, doctest::Contains("heads = [2, 1]"),
+                         std::invalid_argument);
+    CHECK(runtime::largest().embed == 16);  // a scope that throws leaves the choices as they were
+    bad = small;
+    bad.patch_size = 3;
+    CHECK_THROWS_WITH_AS(runtime::scope{bad}, doctest::Contains("not a multiple of patch_size 3"),
+                         std::invalid_argument);
+    bad = small;
+    bad.super_embed = 12;
+    CHECK_THROWS_WITH_AS(runtime::scope{bad}, doctest::Contains("at least the largest choices"),
+                         std::invalid_argument);
+  }
+  CHECK_THROWS_AS(runtime::shape(), std::logic_error);
+}

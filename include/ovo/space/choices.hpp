@@ -1,4 +1,4 @@
-// Checks on the choice lists that spaces take as template arguments.
+// Checks on the choice lists of spaces.
 #pragma once
 
 #include <algorithm>
@@ -7,10 +7,11 @@
 
 namespace ovo::detail {
 
-template <class T, std::size_t N>
-constexpr bool strictly_increasing_positive(const std::array<T, N>& v) {
-  if (N == 0 || !(v[0] > 0)) return false;
-  for (std::size_t i = 1; i < N; ++i)
+// Whether `v` (an array, a vector or a span) is non-empty, positive and strictly increasing.
+template <class Choices>
+constexpr bool strictly_increasing_positive(const Choices& v) {
+  if (v.size() == 0 || !(v[0] > 0)) return false;
+  for (std::size_t i = 1; i < v.size(); ++i)
     if (!(v[i - 1] < v[i])) return false;
   return true;
 }

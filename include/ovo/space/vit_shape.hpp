@@ -27,6 +27,8 @@ struct vit_shape {
   int channels = 3;
   int classes = 1000;
 
+  friend bool operator==(const vit_shape&, const vit_shape&) = default;
+
   // The largest width from_json accepts for any dim (embed, depth, classes, a layer's heads,
   // attention width heads * head_dim and MLP width, a patch's values, the tokens): products of two
   // such widths, which the layers form in int, cannot overflow.
