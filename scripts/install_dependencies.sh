@@ -13,8 +13,8 @@ for option in "$@"; do
     --fashion-mnist) packages+=(dataset-fashion-mnist) ;;
     # The oldest compilers ovo supports, for the portability builds.
     --portability) packages+=(g++-11 clang-19 libomp-19-dev) ;;
-    # The Python module: pybind11, NumPy and pytest for Debian's python3.
-    --python) packages+=(python3-dev pybind11-dev python3-numpy python3-pytest) ;;
+    # The Python module: pybind11, NumPy and pytest for Debian's python3; PyTorch for its examples.
+    --python) packages+=(python3-dev pybind11-dev python3-numpy python3-pytest python3-torch) ;;
     # libFuzzer, the sanitizers' runtimes and OpenMP for clang.
     --fuzz) packages+=(clang-19 libclang-rt-19-dev libomp-19-dev) ;;
     *) echo "install_dependencies.sh: unknown option $option" >&2; exit 2 ;;

@@ -16,10 +16,12 @@
 
 namespace ovo {
 
-// The nuclear norm of m: the sum of its singular values (Eigen's BDCSVD, in double).
-inline double nuclear_norm(const Eigen::Ref<const Eigen::MatrixXd>& m) {
+// The nuclear norm of m: the sum of its singular values (Eigen's BDCSVD, in double). A template,
+// so that only the programs that call it instantiate the SVD (seconds of compile time each).
+template <class Derived>
+double nuclear_norm(const Eigen::MatrixBase<Derived>& m) {
   if (m.size() == 0) return 0.0;
-  const Eigen::BDCSVD<Eigen::MatrixXd> svd(m);
+  const Eigen::BDCSVD<Eigen::MatrixXd> svd(m.template cast<double>());
   return svd.singularValues().sum();
 }
 
