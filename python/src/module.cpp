@@ -487,6 +487,52 @@ void define_supernet(py::module_& m) {
           "arch"_a, "images"_a, "labels"_a, py::kw_only(), "lr"_a, "step"_a = 0,
           "One AdamW step of the subnet on a batch (at most max_batch images); returns the mean "
           "cross-entropy. Drop-path draws are a function of (seed, step).")
+      .def(
+          "proxy_scores",
+          [](supernet_handle& n, py::handle archs, py::handle images, py::handle labels,
+             const std::string& proxy) {
+            const auto list = from_python(archs, "archs");
+            const auto x = images_of(images, n);
+            const auto y = labels_of(labels, static_cast<std::size_t>(x.shape(0)), n.classes());
+            py::gil_scoped_release released;
+            return n.proxy_scores(proxy, list, span_of(x), y);
+          },
+          "archs"_a, "images"_a, "labels"_a, "proxy"_a = "dss",
+          "Training-free scores (higher is better) of the archs on one batch at the current "
+          "weights: dss, synflow, naswot, snip, grad-norm, l2-norm, params or macs.")
+      .def(
+          "proxy_search",
+          [](supernet_handle& n, py::handle images, py::handle labels, const std::string& proxy,
+             const std::string& method, int samples, double min_params, double max_params,
+             double min_macs, double max_macs, std::uint64_t seed, int population, int generations,
+             int parents, int mutations, int crossovers, std::optional<py::function> progress) {
+            const auto constraint = constraint_of(min_params, max_params, min_macs, max_macs);
+            proxy_search_options options{
+                .method = parse_proxy_search_method(method), .samples = samples, .seed = seed};
+            options.evolution = {.population = population,
+                                 .generations = generations,
+                                 .parents = parents,
+                                 .mutations = mutations,
+                                 .crossovers = crossovers,
+                                 .seed = seed};
+            options.evolution.validate();
+            const auto x = images_of(images, n);
+            const auto y = labels_of(labels, static_cast<std::size_t>(x.shape(0)), n.classes());
+            const auto report = progress_from(progress);
+            json result;
+            {
+              py::gil_scoped_release released;
+              result = n.proxy_search(proxy, span_of(x), y, constraint, options, report);
+            }
+            return to_python(result);
+          },
+          "images"_a, "labels"_a, "proxy"_a = "dss", py::kw_only(), "method"_a = "random",
+          "samples"_a = 1000, "min_params"_a = 0.0, "max_params"_a = unlimited, "min_macs"_a = 0.0,
+          "max_macs"_a = unlimited, "seed"_a = 0, "population"_a = 50, "generations"_a = 20,
+          "parents"_a = 10, "mutations"_a = 25, "crossovers"_a = 25, "progress"_a = py::none(),
+          "The ovo command's training-free search: random search over `samples` archs (or "
+          "evolution) with the proxy's score on one batch as the fitness, within the cost "
+          "bounds; the result as evolutionary_search's.")
       .def("save", &supernet_handle::save_checkpoint, "path"_a,
            "Writes a checkpoint (weights, buffers, optimiser state) as the ovo command does.")
       .def("load", &supernet_handle::load_checkpoint, "path"_a,

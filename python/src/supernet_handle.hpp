@@ -17,6 +17,8 @@
 #include <ovo/io/checkpoint.hpp>
 #include <ovo/io/subnet_export.hpp>
 #include <ovo/optim/adamw.hpp>
+#include <ovo/search/proxy/proxy.hpp>
+#include <ovo/search/proxy_search.hpp>
 #include <ovo/search/subnet_accuracy.hpp>
 #include <ovo/train/supervised_step.hpp>
 #include <ovo/util/seeds.hpp>
@@ -51,6 +53,14 @@ class supernet_handle {
   virtual double train_step(const json& a, std::span<const float> images,
                             std::span<const int> labels, double lr, long step) = 0;
   virtual long optimizer_steps() const = 0;
+  // Training-free: the proxy's scores of `archs` on the images at the current weights, and the
+  // proxy search (TVT, which needs a teacher, is not offered here).
+  virtual std::vector<double> proxy_scores(const std::string& proxy, const json& archs,
+                                           std::span<const float> images,
+                                           std::span<const int> labels) = 0;
+  virtual json proxy_search(const std::string& proxy, std::span<const float> images,
+                            std::span<const int> labels, const cost_constraint& constraint,
+                            const proxy_search_options& options, const json_progress& progress) = 0;
   virtual void save_checkpoint(const std::filesystem::path& path) const = 0;
   virtual void load_checkpoint(const std::filesystem::path& path) = 0;
   virtual void export_subnet(const std::filesystem::path& path, const json& a) const = 0;
@@ -113,6 +123,23 @@ class supernet_model final : public supernet_handle {
         labels, arch, lr, rng);
   }
   long optimizer_steps() const override { return optimizer_.steps(); }
+  std::vector<double> proxy_scores(const std::string& proxy, const json& archs,
+                                   std::span<const float> images,
+                                   std::span<const int> labels) override {
+    std::vector<space_arch<Space>> list;
+    for (const auto& a : archs) list.push_back(checked(a));
+    [[maybe_unused]] const auto in = choices_.enter();
+    proxy_scorer<Space, net_type> scorer(net_, batch_of(images, "proxy"), labels);
+    return scorer.scores(list, proxy_without_teacher(proxy));
+  }
+  json proxy_search(const std::string& proxy, std::span<const float> images,
+                    std::span<const int> labels, const cost_constraint& constraint,
+                    const proxy_search_options& options, const json_progress& progress) override {
+    [[maybe_unused]] const auto in = choices_.enter();
+    proxy_scorer<Space, net_type> scorer(net_, batch_of(images, "proxy"), labels);
+    return ovo::proxy_search<Space>(scorer, proxy_without_teacher(proxy), constraint, options,
+                                    progress_of<Space>(progress));
+  }
   void save_checkpoint(const std::filesystem::path& path) const override {
     io::save_checkpoint(path, net_, optimizer_);
   }
@@ -131,6 +158,25 @@ class supernet_model final : public supernet_handle {
   space_arch<Space> checked(const json& a) const {
     [[maybe_unused]] const auto in = choices_.enter();
     return arch_from<Space>(a);
+  }
+  static proxy_kind proxy_without_teacher(const std::string& name) {
+    const auto kind = parse_proxy_kind(name);
+    if (kind == proxy_kind::tvt)
+      throw std::invalid_argument(
+          "proxy tvt: needs a trained teacher network, which the module does not load; the ovo "
+          "command's search --fitness tvt --teacher-model FILE does");
+    return kind;
+  }
+  // The images as one batch of at most max_batch images.
+  image_batch<float> batch_of(std::span<const float> images, const char* what) const {
+    const auto g = net_.input();
+    const auto count = images.size() / g.values();
+    if (count > static_cast<std::size_t>(net_.max_batch()))
+      throw std::invalid_argument(
+          fmt::format("{}: a batch of {} images, expected at most "
+                      "max_batch = {}",
+                      what, count, net_.max_batch()));
+    return {images.data(), static_cast<int>(count), g.channels, g.height, g.width};
   }
   // Calls f(batch, index of its first image) for each chunk of at most max_batch images.
   template <class F>

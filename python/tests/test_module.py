@@ -156,3 +156,26 @@ def test_supernet_forward_in_chunks_trains_and_round_trips(tmp_path):
         emo.load(path)
     with pytest.raises(ValueError, match="arch outside the search space"):
         net.forward(space.largest() | {"embed": 100}, images)
+
+
+def test_proxy_search_on_the_supernet():
+    space = ovo.Space("fashion-mnist")
+    net = space.supernet(max_batch=8, seed=0)
+    images = fixed_images(8, net.input_shape)
+    labels = np.arange(8) % 10
+    archs = [space.smallest(), space.largest()]
+    # Parameter count as a proxy is the cost model's count.
+    assert net.proxy_scores(archs, images, labels, "params") == [space.params(a) for a in archs]
+    dss = net.proxy_scores(archs, images, labels, "dss")
+    assert all(math.isfinite(s) for s in dss) and dss[0] < dss[1]
+    limit = 0.5 * space.params(space.largest())
+    result = net.proxy_search(images, labels, "synflow", samples=12, max_params=limit, seed=1)
+    assert len(result["history"]) == 12 and result["best"]["params"] <= limit
+    again = net.proxy_search(images, labels, "synflow", samples=12, max_params=limit, seed=1)
+    assert again == result
+    assert net.proxy_scores([result["best"]["arch"]], images, labels, "synflow") == [
+        result["best"]["fitness"]]
+    with pytest.raises(ValueError, match="proxy tvt: needs a trained teacher"):
+        net.proxy_search(images, labels, "tvt")
+    with pytest.raises(ValueError, match="proxy 'nope'"):
+        net.proxy_scores(archs, images, labels, "nope")
