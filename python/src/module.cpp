@@ -488,6 +488,18 @@ void define_supernet(py::module_& m) {
           "One AdamW step of the subnet on a batch (at most max_batch images); returns the mean "
           "cross-entropy. Drop-path draws are a function of (seed, step).")
       .def(
+          "calibrate_batch_norm",
+          [](supernet_handle& n, py::handle a, py::handle images) {
+            const auto arch = arch_of(a);
+            const auto x = images_of(images, n);
+            py::gil_scoped_release released;
+            n.calibrate_batch_norm(arch, span_of(x));
+          },
+          "arch"_a, "images"_a,
+          "Sets the running batch-norm statistics the subnet reads to its own on these images "
+          "(a few training batches): needed by an EMO subnet before top1, forward or "
+          "export_subnet; nothing to do for a ViT.")
+      .def(
           "proxy_scores",
           [](supernet_handle& n, py::handle archs, py::handle images, py::handle labels,
              const std::string& proxy) {

@@ -17,6 +17,7 @@
 #include <ovo/io/checkpoint.hpp>
 #include <ovo/io/subnet_export.hpp>
 #include <ovo/optim/adamw.hpp>
+#include <ovo/search/batch_norm_calibration.hpp>
 #include <ovo/search/proxy/proxy.hpp>
 #include <ovo/search/proxy_search.hpp>
 #include <ovo/search/subnet_accuracy.hpp>
@@ -53,6 +54,10 @@ class supernet_handle {
   virtual double train_step(const json& a, std::span<const float> images,
                             std::span<const int> labels, double lr, long step) = 0;
   virtual long optimizer_steps() const = 0;
+  // Sets the running batch-norm statistics that `a` reads to its batch statistics on the images
+  // (section 2.10 of docs/guide.md): what an EMO subnet needs before it is scored or exported. A
+  // network without batch norms (ViT) is left as it is.
+  virtual void calibrate_batch_norm(const json& a, std::span<const float> images) = 0;
   // Training-free: the proxy's scores of `archs` on the images at the current weights, and the
   // proxy search (TVT, which needs a teacher, is not offered here).
   virtual std::vector<double> proxy_scores(const std::string& proxy, const json& archs,
@@ -123,6 +128,17 @@ class supernet_model final : public supernet_handle {
         labels, arch, lr, rng);
   }
   long optimizer_steps() const override { return optimizer_.steps(); }
+  void calibrate_batch_norm(const json& a, std::span<const float> images) override {
+    const auto arch = checked(a);
+    evaluation_set<typename net_type::backend> calibration;
+    for_chunks(images, [&](const image_batch<float>& batch, std::size_t) {
+      const auto values = static_cast<std::size_t>(batch.batch) * net_.input().values();
+      calibration.add(host_batch{batch.batch, batch.channels, batch.height, batch.width,
+                                 std::vector<float>(batch.data, batch.data + values),
+                                 std::vector<int>(static_cast<std::size_t>(batch.batch), 0)});
+    });
+    recalibrate_batch_norm(net_, arch, calibration);
+  }
   std::vector<double> proxy_scores(const std::string& proxy, const json& archs,
                                    std::span<const float> images,
                                    std::span<const int> labels) override {
@@ -192,6 +208,13 @@ class supernet_model final : public supernet_handle {
       first += n;
     }
   }
+
+  // Images as an evaluation set takes them (the loader's batch; the labels are not read).
+  struct host_batch {
+    int size, channels, height, width;
+    std::vector<float> images;
+    std::vector<int> labels;
+  };
 
   Choices choices_;
   std::uint64_t seed_;

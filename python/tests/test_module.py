@@ -179,3 +179,17 @@ def test_proxy_search_on_the_supernet():
         net.proxy_search(images, labels, "tvt")
     with pytest.raises(ValueError, match="proxy 'nope'"):
         net.proxy_scores(archs, images, labels, "nope")
+
+
+def test_batch_norm_calibration_depends_only_on_the_subnet_and_images():
+    space = ovo.Space("emo-fashion-mnist")
+    net = space.supernet(max_batch=4, seed=0)
+    images = fixed_images(6, net.input_shape)
+    a, b = space.smallest(), space.largest()
+    before = net.forward(a, images)
+    net.calibrate_batch_norm(a, images)
+    calibrated = net.forward(a, images)
+    assert not np.allclose(before, calibrated)
+    net.calibrate_batch_norm(b, images[::-1].copy())
+    net.calibrate_batch_norm(a, images)
+    np.testing.assert_array_equal(net.forward(a, images), calibrated)
