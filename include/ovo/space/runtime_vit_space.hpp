@@ -49,7 +49,7 @@ struct vit_space_choices {
         supernet_mlp_ratio() < mlp_ratio.back())
       return fmt::format("supernet dims {}/{}/{}/{}: expected at least the largest choices",
                          s.embed, s.depth, s.heads.front(), supernet_mlp_ratio());
-    if (vit_arch_count() == 0) return "more archs than a 64-bit count holds";
+    if (size() == 0) return "more archs than a 64-bit count holds";
     return {};
   }
   void validate() const {
@@ -63,7 +63,7 @@ struct vit_space_choices {
   }
 
   // The number of distinct archs (0 if more than 64 bits hold).
-  std::uint64_t vit_arch_count() const {
+  std::uint64_t size() const {
     return detail::vit_arch_count(embed, depth, heads, mlp_ratio);
   }
 
