@@ -87,6 +87,10 @@ json arch_of(py::handle a) {
   return from_python(a, "arch");
 }
 
+bool space_contains(const py_space& s, py::handle a) {
+  return s.handle->invalid_gene(arch_of(a)).empty();
+}
+
 // The images of a supernet's forward pass: a C-contiguous float32 array (N, C, H, W) (a
 // non-contiguous one is copied).
 py::array_t<float, py::array::c_style> images_of(py::handle o, const supernet_handle& net) {
@@ -212,14 +216,8 @@ this image geometry. The supernet's own dims (super_*) default to the largest ch
           "arch"_a,
           "The arch as the space writes it; raises ValueError naming the first gene outside the "
           "space.")
-      .def(
-          "contains",
-          [](const py_space& s, py::handle a) {
-            return s.handle->invalid_gene(arch_of(a)).empty();
-          },
-          "arch"_a)
-      .def("__contains__", [](const py_space& s,
-                              py::handle a) { return s.handle->invalid_gene(arch_of(a)).empty(); })
+      .def("contains", &space_contains, "arch"_a)
+      .def("__contains__", &space_contains)
       .def("smallest", [](const py_space& s) { return to_python(s.handle->smallest()); })
       .def("largest", [](const py_space& s) { return to_python(s.handle->largest()); })
       .def(

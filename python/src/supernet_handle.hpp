@@ -115,17 +115,8 @@ class supernet_model final : public supernet_handle {
   double train_step(const json& a, std::span<const float> images, std::span<const int> labels,
                     double lr, long step) override {
     const auto arch = checked(a);
-    const auto count = images.size() / net_.input().values();
-    if (count > static_cast<std::size_t>(net_.max_batch()))
-      throw std::invalid_argument(
-          fmt::format("train_step: a batch of {} images, expected at most max_batch = {}", count,
-                      net_.max_batch()));
-    const auto g = net_.input();
     rng_engine rng(seeds::step(seed_, step));
-    return step_(
-        net_, optimizer_,
-        image_batch<float>{images.data(), static_cast<int>(count), g.channels, g.height, g.width},
-        labels, arch, lr, rng);
+    return step_(net_, optimizer_, batch_of(images, "train_step"), labels, arch, lr, rng);
   }
   long optimizer_steps() const override { return optimizer_.steps(); }
   void calibrate_batch_norm(const json& a, std::span<const float> images) override {
@@ -189,9 +180,8 @@ class supernet_model final : public supernet_handle {
     const auto count = images.size() / g.values();
     if (count > static_cast<std::size_t>(net_.max_batch()))
       throw std::invalid_argument(
-          fmt::format("{}: a batch of {} images, expected at most "
-                      "max_batch = {}",
-                      what, count, net_.max_batch()));
+          fmt::format("{}: a batch of {} images, expected at most max_batch = {}", what, count,
+                      net_.max_batch()));
     return {images.data(), static_cast<int>(count), g.channels, g.height, g.width};
   }
   // Calls f(batch, index of its first image) for each chunk of at most max_batch images.
