@@ -30,6 +30,7 @@
 #include <ovo/util/seeds.hpp>
 
 #include "device.hpp"
+#include "processes.hpp"
 #include "run_config.hpp"
 
 namespace ovo::app::inline OVO_APP_DEVICE {
@@ -272,10 +273,11 @@ struct training_plan {
 };
 
 // Trains (or resumes) the supernet on the training split minus the held-out images, as `plan`
-// says; prints progress.
+// says, data-parallel on the job's processes (each loads its shard of every batch); prints
+// progress.
 template <class Space, class Source, supernet Net>
 training_outcome train_supernet(const run_config& c, Net& net, const Source& train,
-                                const data::holdout_split& split,
+                                const data::holdout_split& split, job_processes processes,
                                 const training_plan<Space>& plan = {}) {
   auto* focus = plan.focus;
   std::filesystem::create_directories(c.out_dir);
@@ -286,9 +288,12 @@ training_outcome train_supernet(const run_config& c, Net& net, const Source& tra
                                      .drop_last = true,
                                      .train = true,
                                      .workers = c.workers,
-                                     .seed = c.seed});
-  supernet_trainer<Space, Net, data::batch_loader<Source>> trainer(net, loader,
-                                                                   trainer_options_for(c));
+                                     .seed = c.seed,
+                                     .rank = processes.rank(),
+                                     .processes = processes.size()});
+  const int process_count = processes.size();
+  supernet_trainer<Space, Net, data::batch_loader<Source>, job_processes> trainer(
+      net, loader, trainer_options_for(c), std::move(processes));
   auto teacher = frozen_teacher_for(c, net);
   if (teacher) {
     trainer.distill_from(teacher->network);
@@ -320,10 +325,14 @@ training_outcome train_supernet(const run_config& c, Net& net, const Source& tra
                                                format_duration(c.time_budget_seconds),
                                                trainer.options().budget_probe_end())
                                  : fmt::format("{} steps", c.steps);
+  const std::string shards = process_count > 1
+                                 ? fmt::format(" on {} processes of {} images each", process_count,
+                                               c.batch_size / process_count)
+                                 : "";
   fmt::print(
-      "training {} of batch {} ({} images, {} batches per epoch), {}, {} params in the "
+      "training {} of batch {}{} ({} images, {} batches per epoch), {}, {} params in the "
       "supernet, products on {}\n",
-      length, c.batch_size, split.train.size(), loader.batches_per_epoch(),
+      length, c.batch_size, shards, split.train.size(), loader.batches_per_epoch(),
       plan.only ? fmt::format("{} alone", to_string(*plan.only))
                 : fmt::format("sampling {}{}", c.sampling, focus ? " (FocusFormer)" : ""),
       net.parameters().size(), backend_description());
@@ -395,22 +404,30 @@ basic_search_progress<Arch> search_printer(const run_config& c, const char* fitn
 
 // Evolutionary, random or (with FocusFormer's trained sampler `focus`) specialisation search on
 // the held-out images with the supernet's inherited weights, each candidate's batch norms
-// recalibrated on `calibration` first (when it holds batches).
+// recalibrated on `calibration` first (when it holds batches). Evolution and random search share
+// each generation's candidates among the job's processes; specialisation runs on one.
 template <class Space, class Source, supernet Net>
 basic_search_result<arch_of<Net>> search_subnet(const run_config& c, Net& net, const Source& train,
                                                 const data::holdout_split& split,
                                                 const evaluation_set<backend>& calibration,
+                                                job_processes processes,
                                                 const focusformer_sampler<Space>* focus = nullptr) {
   auto loader = eval_loader(c, train, split.holdout, augmentation_for<Space>(c));
   auto fitness = make_holdout_fitness(net, loader);
   if (calibration.batches() > 0) fitness.recalibrate_on(calibration);
   const auto constraint = constraint_for(c);
-  fmt::print("searching ({}) on {} held-out training images under {}\n", c.search,
-             split.holdout.size(), constraint.describe());
+  fmt::print("searching ({}) on {} held-out training images under {}{}\n", c.search,
+             split.holdout.size(), constraint.describe(),
+             processes.size() > 1 ? fmt::format(", on {} processes", processes.size()) : "");
   const auto progress = search_printer<arch_of<Net>>(c, "{:.2f}%", 100);
   if (c.search == "random")
-    return random_search<Space>(fitness, constraint, c.random_samples, c.seed, progress);
+    return random_search<Space>(fitness, constraint, c.random_samples, c.seed, progress, 1000,
+                                std::move(processes));
   if (c.search == "specialise") {
+    if (processes.size() > 1)
+      throw std::invalid_argument(
+          fmt::format("--search specialise runs on one process, not {}: launch it without mpirun",
+                      processes.size()));
     if constexpr (gene_coded_space<Space>) {
       if (!focus)
         throw std::invalid_argument(
@@ -421,7 +438,8 @@ basic_search_result<arch_of<Net>> search_subnet(const run_config& c, Net& net, c
           fmt::format("--search specialise: space '{}' does not code its archs as genes", c.space));
     }
   }
-  auto result = evolutionary_search<Space>(fitness, constraint, evolution_options_for(c), progress);
+  auto result = evolutionary_search<Space>(fitness, constraint, evolution_options_for(c), progress,
+                                           std::move(processes));
   const std::size_t generations = result.best_fitness_per_generation.size();
   if (c.search_budget_seconds > 0 && generations < static_cast<std::size_t>(c.generations))
     fmt::print("search budget {}: {} of {} generations (replay with --generations {})\n",
@@ -510,9 +528,11 @@ nlohmann::json run_summary(const run_config& c, const basic_search_result<Arch>&
           {"subnet_file", (c.out_dir / "subnet.safetensors").string()}};
 }
 
-// The whole run: train, search, test, export, report. Returns the report's summary.
+// The whole run: train, search, test, export, report; the job's processes share training and
+// search, and process 0 alone tests, exports and reports. Returns the report's summary (null on
+// the other processes).
 template <class Space, class Source>
-nlohmann::json run_all(const run_config& c) {
+nlohmann::json run_all(const run_config& c, const job_processes& processes) {
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -525,15 +545,16 @@ nlohmann::json run_all(const run_config& c) {
   auto net = make_supernet<Space>(c);
   auto focus = focus_sampler_for<Space>(c);
   const auto trained =
-      train_supernet<Space>(c, net, train, split, {.focus = focus ? &*focus : nullptr});
+      train_supernet<Space>(c, net, train, split, processes, {.focus = focus ? &*focus : nullptr});
   const double train_seconds = elapsed();
   // The running statistics as training left them, to measure what recalibration changes.
   std::vector<float> trained_buffers(net.buffers().size());
   backend::copy_to_host(net.buffers().values(), trained_buffers);
   const auto calibration = calibration_batches<Space>(c, net, train, split);
   const auto result =
-      search_subnet<Space>(c, net, train, split, calibration, focus ? &*focus : nullptr);
+      search_subnet<Space>(c, net, train, split, calibration, processes, focus ? &*focus : nullptr);
   const double search_seconds = elapsed() - train_seconds;
+  if (processes.rank() != 0) return nullptr;
   const auto& chosen = result.best.architecture;
   nlohmann::json uncalibrated = nullptr;
   if (calibration.batches() > 0) {

@@ -17,6 +17,7 @@
 
 #include "front_command.hpp"
 #include "pipeline.hpp"
+#include "processes.hpp"
 #include "proxy_run.hpp"
 #include "rank_correlation.hpp"
 #include "teacher.hpp"
@@ -93,9 +94,20 @@ inline int check_data(const std::filesystem::path& dir, unsigned threads) {
   return undecodable.empty() ? 0 : 1;
 }
 
+// The subcommands that run on several processes (`mpirun -np N`): train and search share their
+// work; every other refuses more than one.
+inline void require_one_process(const job_processes& processes, std::string_view what) {
+  if (processes.size() > 1)
+    throw std::invalid_argument(fmt::format(
+        "{} runs on one process, not {}: launch it without mpirun (train, search and run share "
+        "their work among processes)",
+        what, processes.size()));
+}
+
 template <class... Entries>
 int run_program(int argc, char** argv, const program_info& info, const Entries&... entries) {
   flush_subnormals_to_zero();
+  const auto mpi = start_mpi(argc, argv);
   CLI::App app(info.description, info.name);
   app.require_subcommand(0, 1);
   run_config c = info.defaults;
@@ -162,12 +174,20 @@ int run_program(int argc, char** argv, const program_info& info, const Entries&.
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  job_processes processes(c);
+  // Process 0 speaks for the job.
+  if (processes.rank() != 0 && !std::freopen("/dev/null", "w", stdout))
+    throw std::runtime_error("process " + std::to_string(processes.rank()) +
+                             ": cannot silence its standard output");
   try {
     if (spaces->parsed()) {
       (fmt::print("{:<28} {}\n", entries.name, entries.description), ...);
       return 0;
     }
     if (check->parsed()) return check_data(check_dir, check_threads);
+    for (auto* single : std::array{eval, exporter, fronts, ranking})
+      if (single->parsed()) require_one_process(processes, single->get_name());
+    if (teacher.parsed()) require_one_process(processes, "train-teacher");
     if (c.device != device_name) {
       const auto offered = [](const auto&) {};
       if (!teacher.parsed()) with_space(c.space, offered, entries...);
@@ -185,22 +205,26 @@ int run_program(int argc, char** argv, const program_info& info, const Entries&.
             const auto data = load_checked_split<space, source>(c, true);
             auto net = make_supernet<space>(c);
             auto focus = focus_sampler_for<space>(c);
-            train_supernet<space>(c, net, data, split_for(c, data),
+            train_supernet<space>(c, net, data, split_for(c, data), processes,
                                   {.focus = focus ? &*focus : nullptr});
           } else if (search->parsed()) {
             const auto data = load_checked_split<space, source>(c, true);
             auto net = make_supernet<space>(c);
             const auto split = split_for(c, data);
             const auto result = [&] {
-              if (c.fitness != "holdout") return proxy_search_for<space>(c, net, data, split);
+              if (c.fitness != "holdout") {
+                require_one_process(processes, "a proxy search");
+                return proxy_search_for<space>(c, net, data, split);
+              }
               load_trained(c, net);
               std::optional<focusformer_sampler<space>> focus;
               if constexpr (gene_coded_space<space>)
                 if (c.search == "specialise") focus = trained_sampler<space>(c);
               return search_subnet<space>(c, net, data, split,
                                           calibration_batches<space>(c, net, data, split),
-                                          focus ? &*focus : nullptr);
+                                          processes, focus ? &*focus : nullptr);
             }();
+            if (processes.rank() != 0) return;
             std::filesystem::create_directories(c.out_dir);
             io::write_file_atomically(c.out_dir / "search.json",
                                       nlohmann::json(result).dump(2) + "\n");
@@ -247,14 +271,18 @@ int run_program(int argc, char** argv, const program_info& info, const Entries&.
           } else if (ranking->parsed()) {
             rank_correlation<space, source>(c, ranking_settings);
           } else if (c.fitness != "holdout") {
+            require_one_process(processes, "a proxy run");
             run_proxy<space, source>(c);
           } else {
-            run_all<space, source>(c);
+            run_all<space, source>(c, processes);
           }
         },
         entries...);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "{}: error: {}\n", info.name, e.what());
+    const auto message = fmt::format("{}: error: {}", info.name, e.what());
+    // The other processes may be waiting for this one: the whole job ends.
+    if (processes.size() > 1) abort_job(message);
+    fmt::print(stderr, "{}\n", message);
     return 1;
   }
   return 0;

@@ -91,7 +91,8 @@ nlohmann::json run_proxy(const run_config& c) {
   fmt::print("chosen by {}: {} ({:.3f}M params, score {:.6g}) in {}\n", c.fitness,
              to_string(chosen), static_cast<double>(result.best.params) / 1e6, result.best.fitness,
              format_duration(search_seconds));
-  const auto trained = train_supernet<Space>(c, net, train, split, {.only = chosen});
+  const auto trained =
+      train_supernet<Space>(c, net, train, split, job_processes(c), {.only = chosen});
   const double train_seconds = elapsed() - search_seconds;
   const auto calibration = calibration_batches<Space>(c, net, train, split);
   if (calibration.batches() > 0) recalibrate_batch_norm(net, chosen, calibration);

@@ -109,7 +109,7 @@ nlohmann::json rank_correlation(const run_config& c, const ranking_config& r) {
       alone.out_dir = c.out_dir / "standalone";
       if (target.name == "standalone") alone.teacher_model.clear();
       auto net = make_supernet<Space>(alone);
-      train_supernet<Space>(alone, net, train, split, {.only = archs[i]});
+      train_supernet<Space>(alone, net, train, split, job_processes(alone), {.only = archs[i]});
       const auto calibration = calibration_batches<Space>(alone, net, train, split);
       if (calibration.batches() > 0) recalibrate_batch_norm(net, archs[i], calibration);
       target.values.push_back(test_top1<Source, Space>(alone, net, test, archs[i]));

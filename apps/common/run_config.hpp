@@ -22,9 +22,10 @@ struct run_config {
   bool coarse_labels = false;
   int holdout_per_class = 100;
   int workers = 1;
-  std::string bad_images = "replace";  // image folders: "replace" undecodable files, or "fail"
-  std::string device = "cpu";          // the back end: "cpu", or "cuda" (apps/common/device.hpp)
-  std::string cuda_math = "default";   // --device cuda: products in "tf32", "fp32" or the default
+  std::string bad_images = "replace";    // image folders: "replace" undecodable files, or "fail"
+  std::string device = "cpu";            // the back end: "cpu", or "cuda" (apps/common/device.hpp)
+  std::string cuda_math = "default";     // --device cuda: products in "tf32", "fp32" or the default
+  double process_timeout_seconds = 600;  // mpirun -np N: the longest wait for the other processes
 
   // Training.
   int batch_size = 128;
@@ -104,6 +105,11 @@ inline void add_data_options(CLI::App& app, run_config& c) {
       ->check(CLI::IsMember({"replace", "fail"}))
       ->capture_default_str();
   app.add_option("--out", c.out_dir, "Output directory: checkpoint, subnet, report")
+      ->capture_default_str();
+  app.add_option("--process-timeout", c.process_timeout_seconds,
+                 "Under mpirun: seconds a process waits for the others in a gradient average or "
+                 "a search's exchange before the job fails (docs/distributed.md)")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--device", c.device,
                  "Where the networks run: cpu, or cuda (the current GPU; builds with OVO_CUDA)")

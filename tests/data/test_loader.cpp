@@ -1,6 +1,7 @@
 // The prefetching loader: coverage, determinism across workers and runs, resume, errors, shutdown.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <optional>
@@ -216,4 +217,54 @@ TEST_CASE("data: loader stops cleanly mid-epoch and checks its arguments") {
   const auto b = set_loader.next();
   REQUIRE(b.has_value());
   CHECK(b->labels.size() == 3);
+}
+
+TEST_CASE("data: a process's loader builds its shard of every batch, the whole batch's rows") {
+  const indexed_source source;
+  auto epoch = [&](augment_options augment, int rank, int processes) {
+    batch_loader loader(
+        source, all_indices(23), std::move(augment),
+        {.batch_size = 6, .workers = 2, .seed = 3, .rank = rank, .processes = processes});
+    CHECK(loader.rank() == rank);
+    CHECK(loader.processes() == processes);
+    return epoch_batches(loader, 1);
+  };
+  auto no_mixing = small_strong();
+  no_mixing.use_mix = false;
+  const auto whole = epoch(no_mixing, 0, 1);
+  REQUIRE(whole.size() == 3);
+  for (int rank = 0; rank < 3; ++rank) {
+    const auto shard = epoch(no_mixing, rank, 3);
+    REQUIRE(shard.size() == whole.size());
+    for (std::size_t k = 0; k < whole.size(); ++k) {
+      const auto per_image = whole[k].images.size() / 6, per_target = whole[k].targets.size() / 6;
+      const auto first = static_cast<std::size_t>(2 * rank);
+      CHECK(shard[k].size == 2);
+      CHECK(shard[k].labels == std::vector<int>(whole[k].labels.begin() + 2 * rank,
+                                                whole[k].labels.begin() + 2 * rank + 2));
+      CHECK(std::equal(shard[k].images.begin(), shard[k].images.end(),
+                       whole[k].images.begin() + static_cast<std::ptrdiff_t>(first * per_image)));
+      CHECK(std::equal(shard[k].targets.begin(), shard[k].targets.end(),
+                       whole[k].targets.begin() + static_cast<std::ptrdiff_t>(first * per_target)));
+    }
+  }
+  // Mixing pairs images within the shard: every target row's mass lies on the shard's labels.
+  const auto mixed = epoch(small_strong(), 1, 2);
+  for (const auto& b : mixed) {
+    REQUIRE(b.size == 3);
+    for (int r = 0; r < 3; ++r) {
+      double on_shard = 0;
+      for (const int label : b.labels)
+        on_shard += b.targets[static_cast<std::size_t>(r * 23 + label)];
+      CHECK(on_shard > 0.9);
+    }
+  }
+  // Shards need whole batches of a size the processes divide.
+  CHECK_THROWS_WITH_AS(batch_loader(source, all_indices(23), no_mixing,
+                                    {.batch_size = 6, .rank = 0, .processes = 4}),
+                       doctest::Contains("a batch of 6 rows for process 0 of 4"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(batch_loader(source, all_indices(23), no_mixing,
+                                    {.batch_size = 6, .drop_last = false, .processes = 2}),
+                       doctest::Contains("needs drop_last"), std::invalid_argument);
 }

@@ -40,6 +40,10 @@ struct thread_group {
 
   int rank() const { return index; }
   int size() const { return shared->size; }
+  void sum(std::span<double> values) {
+    average(values.data(), values.size());
+    for (double& v : values) v *= shared->size;
+  }
   void average(T* values, std::size_t n) {
     shared->slots[static_cast<std::size_t>(index)].assign(values, values + n);
     shared->barrier.arrive_and_wait();

@@ -33,6 +33,8 @@ namespace ovo {
 //
 // The ops, by family (shapes in rows x cols; [n] a contiguous vector):
 //  memory
+//   host_memory                                          bool constant: whether back-end memory
+//                                                        is the host's (a pointer the host reads)
 //   copy_from_host(span<const T> host, T* dst)           dst[:host.size()] written; synchronises
 //   copy_to_host(const T* src, span<T> host)             host written; synchronises
 //   fill(T* p, size_t n, T value)                        p[:n] written
@@ -150,6 +152,7 @@ concept backend = requires(std::span<const typename B::scalar> host_in,
   typename B::context;
   { B::current_context() } -> std::same_as<typename B::context&>;
   // memory
+  { B::host_memory } -> std::convertible_to<bool>;
   { B::copy_from_host(host_in, p) } -> std::same_as<void>;
   { B::copy_to_host(cp, host_out) } -> std::same_as<void>;
   { B::fill(p, n, s) } -> std::same_as<void>;

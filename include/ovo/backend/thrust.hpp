@@ -23,6 +23,7 @@ namespace ovo {
 // System: where the ops run and what they need there (thrust/omp_system.hpp, cuda/system.hpp):
 //   policy()                       the Thrust execution policy of the current context
 //   buffer<U>                      an owning array of U in the system's memory (data(), size())
+//   host_memory                    whether that memory is the host's (bool constant)
 //   context, current_context()     the per-thread state (a GPU's stream and cuBLAS handle)
 //   copy_from_host(const T* host, size_t n, T* dst), copy_to_host(const T* src, size_t n, T* host)
 //                                  transfers that return when done

@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "ovo/data/augment.hpp"
+#include "ovo/data/batch_shard.hpp"
 #include "ovo/data/image.hpp"
 #include "ovo/data/mixing.hpp"
 #include "ovo/util/random.hpp"
@@ -67,6 +68,11 @@ struct loader_options {
   int workers = 1;        // threads building batches; 0: next() builds them itself
   int prefetch = 4;       // batches built ahead of the consumer, at most
   std::uint64_t seed = 0;
+  // Data-parallel training: this loader is process `rank` of `processes` and builds only its shard
+  // of every batch (shard_of(batch_size, rank, processes)), the very rows of the whole batch,
+  // augmented alike; mixup and cutmix then pair images within the shard, as each process of a
+  // PyTorch data-parallel job does. Needs drop_last and a batch size the processes divide.
+  int rank = 0, processes = 1;
 };
 
 // Delivers the batches of an epoch in order. With shuffling, the epoch's order of `indices` is a
@@ -94,6 +100,11 @@ class batch_loader {
     if (classes_ < 1)
       throw std::invalid_argument(
           fmt::format("batch_loader: expected a source with classes >= 1, got {}", classes_));
+    if (options_.processes > 1 && !options_.drop_last)
+      throw std::invalid_argument(fmt::format(
+          "batch_loader: a shard for {} processes needs drop_last, so that every batch is whole",
+          options_.processes));
+    shard_ = shard_of(options_.batch_size, options_.rank, options_.processes);
     const std::size_t n = source_.size();
     for (const std::size_t i : indices_)
       if (i >= n)
@@ -107,6 +118,9 @@ class batch_loader {
   // The source's images an epoch delivers, and how each is transformed.
   const std::vector<std::size_t>& indices() const { return indices_; }
   const augment_options& augment() const { return augment_; }
+  // The process this loader builds shards for, and the number of processes (1: whole batches).
+  int rank() const { return options_.rank; }
+  int processes() const { return options_.processes; }
 
   std::size_t batches_per_epoch() const {
     const auto n = indices_.size(), b = static_cast<std::size_t>(options_.batch_size);
@@ -210,8 +224,9 @@ class batch_loader {
 
   batch build(std::size_t k) const {
     const auto batch_size = static_cast<std::size_t>(options_.batch_size);
-    const std::size_t first = k * batch_size;
-    const std::size_t count = std::min(batch_size, order_.size() - first);
+    const std::size_t first = k * batch_size + static_cast<std::size_t>(shard_.first);
+    const std::size_t count = options_.processes > 1 ? static_cast<std::size_t>(shard_.count)
+                                                     : std::min(batch_size, order_.size() - first);
     batch b;
     b.size = static_cast<int>(count);
     b.channels = augment_.channels;
@@ -236,7 +251,13 @@ class batch_loader {
       }
     }
     if (options_.train && augment_.use_mix) {
-      rng_engine rng(derive_seed(options_.seed, epoch_, k, 2));
+      // A shard mixes with a stream of its own (tag 3), the whole batch with tag 2.
+      rng_engine rng(options_.processes > 1
+                         ? derive_seed(options_.seed, epoch_,
+                                       k * static_cast<std::size_t>(options_.processes) +
+                                           static_cast<std::size_t>(options_.rank),
+                                       3)
+                         : derive_seed(options_.seed, epoch_, k, 2));
       mix_batch(b.images.data(), b.size, b.channels, b.height, b.width, b.labels, classes_,
                 augment_.mix, rng, b.targets.data());
     } else {
@@ -251,6 +272,7 @@ class batch_loader {
   const augment_options augment_;
   const loader_options options_;
   const int classes_;
+  batch_shard shard_;  // the rows of each batch this loader builds
 
   // The running epoch, set by start() before its workers begin.
   std::uint64_t epoch_ = 0;

@@ -98,19 +98,25 @@ std::vector<std::vector<std::size_t>> crossover_partners(
 // candidates ("random") up to `population` new ones. Mutation redraws with
 // mutation_rates{depth_prob, mutate_prob}. Legal: in the space, admitted by the constraint (the
 // space's exact costs), and never evaluated before in this search; every legal candidate is
-// evaluated once, when drawn. Each needed candidate gets `max_attempts` draws: mutation, crossover
-// or top-up stops for the generation at the first one given up. Throws if generation 0 finds no
-// legal arch; ends early if a later generation finds none (the admitted part of the space is used
-// up), so best_fitness_per_generation has one entry per generation run. All randomness comes from
-// one rng_engine seeded with options.seed: the same seed gives the same search.
-template <search_space Space, arch_fitness<space_arch<Space>> Fitness>
+// evaluated once, with the rest of its generation. Each needed candidate gets `max_attempts` draws:
+// mutation, crossover or top-up stops for the generation at the first one given up. Throws if
+// generation 0 finds no legal arch; ends early if a later generation finds none (the admitted part
+// of the space is used up), so best_fitness_per_generation has one entry per generation run. All
+// randomness comes from one rng_engine seeded with options.seed: the same seed gives the same
+// search. A generation's candidates are drawn first and then evaluated: with several `processes`,
+// each draws the same ones and evaluates its share (candidate_pool), and they stop for the time
+// budget together, so that every process returns the one-process result.
+template <search_space Space, arch_fitness<space_arch<Space>> Fitness,
+          process_set Processes = single_process>
 search_result_of<Space> evolutionary_search(Fitness&& fitness, const cost_constraint& constraint,
                                             const evolution_options& options = {},
-                                            const search_progress_of<Space>& progress = {}) {
+                                            const search_progress_of<Space>& progress = {},
+                                            Processes processes = {}) {
   options.validate();
   constraint.validate();
   rng_engine rng(options.seed);
-  detail::candidate_pool<Space, std::remove_reference_t<Fitness>> pool(fitness, constraint);
+  detail::candidate_pool<Space, std::remove_reference_t<Fitness>, Processes> pool(
+      fitness, constraint, std::move(processes));
   const auto population = static_cast<std::size_t>(options.population);
   std::vector<double> best_per_generation;
 
@@ -135,7 +141,7 @@ search_result_of<Space> evolutionary_search(Fitness&& fitness, const cost_constr
     const auto generation_start = clock::now();
     const double elapsed = std::chrono::duration<double>(generation_start - search_start).count();
     if (generation > 0 && options.time_budget_seconds > 0 &&
-        elapsed + last_generation_seconds > options.time_budget_seconds)
+        pool.any(elapsed + last_generation_seconds > options.time_budget_seconds))
       break;
     const std::size_t start = pool.history().size();
     if (generation == 0) {
@@ -163,6 +169,7 @@ search_result_of<Space> evolutionary_search(Fitness&& fitness, const cost_constr
       top_up(start, generation, "random");
       if (pool.history().size() == start) break;
     }
+    pool.evaluate();
     best_per_generation.push_back(pool.best().fitness);
     last_generation_seconds =
         std::chrono::duration<double>(clock::now() - generation_start).count();

@@ -30,10 +30,10 @@ inline proxy_search_method parse_proxy_search_method(std::string_view name) {
 
 struct proxy_search_options {
   proxy_search_method method = proxy_search_method::random;
-  int samples = 1000;           // random search: candidates scored
+  int samples = 1000;                // random search: candidates scored
   evolution_options evolution = {};  // evolution, seeded by its own seed
-  std::uint64_t seed = 0;       // random search, and the reference sample of TVT under evolution
-  int tvt_reference = 100;      // TVT under evolution: archs of the reference sample
+  std::uint64_t seed = 0;   // random search, and the reference sample of TVT under evolution
+  int tvt_reference = 100;  // TVT under evolution: archs of the reference sample
 };
 
 namespace detail {

@@ -48,6 +48,7 @@ search_result_of<Space> specialise(const focusformer_sampler<Space>& sampler, Fi
     for (int attempt = 0; attempt < max_attempts && !found; ++attempt)
       found = pool.offer(sampler.draw(bin, rng, admitted), i, "sampler");
     if (!found) break;
+    pool.evaluate();
     best_per_draw.push_back(pool.best().fitness);
     if (progress) progress(i, pool.best(), pool.history().size());
   }

@@ -2,6 +2,7 @@
 // a cosine schedule, periodic checkpoints, and a resume that continues exactly where a run stopped.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -16,6 +17,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ovo/data/batch_shard.hpp"
 #include "ovo/io/checkpoint.hpp"
 #include "ovo/loss/cross_entropy.hpp"
 #include "ovo/nn/supernet.hpp"
@@ -26,11 +28,11 @@
 #include "ovo/sample/focusformer_sampler.hpp"
 #include "ovo/search/subnet_accuracy.hpp"
 #include "ovo/space/search_space.hpp"
-#include "ovo/train/data_parallel.hpp"
 #include "ovo/train/distillation_step.hpp"
 #include "ovo/train/step_budget.hpp"
 #include "ovo/train/supervised_step.hpp"
 #include "ovo/util/json.hpp"
+#include "ovo/util/process_group.hpp"
 #include "ovo/util/random.hpp"
 #include "ovo/util/seeds.hpp"
 
@@ -99,8 +101,12 @@ inline void from_json(const nlohmann::json& j, training_record& r) {
 // the seed and the step count, so a run resumed from any checkpoint ends with the weights of an
 // uninterrupted one. Loader: batches_per_epoch(), start(epoch, first_batch), next() -> optional
 // batch with host images [b, c, h, w], soft targets [b, classes] and size, and wait_seconds().
-// Group: the data-parallel processes (see train/data_parallel.hpp); each trains on its shard of
-// every batch, and train_step averages their gradients before clipping and the update.
+// Group: the data-parallel processes (util/process_group.hpp). Each draws the same subnets, trains
+// on its shard of every batch and train_step averages their gradients before clipping and the
+// update, so that all hold the same weights. A loader with processes() (data::batch_loader) builds
+// only this process's shard and must be built for the group's rank and size; from any other the
+// trainer takes the shard of each whole batch. Only process 0 writes checkpoints; every process
+// reads them, so a run resumes on any number of processes. Logged losses are the processes' means.
 template <search_space Space, supernet Net, class Loader, class Group = single_process>
 requires std::same_as<space_arch<Space>, arch_of<Net>> && process_group<Group, scalar_of<Net>>
 class supernet_trainer {
@@ -132,6 +138,12 @@ class supernet_trainer {
     }
     if (loader_.batches_per_epoch() == 0)
       throw std::invalid_argument("supernet_trainer: the loader yields no batch per epoch");
+    if constexpr (sharding_loader)
+      if (loader_.rank() != group_.rank() || loader_.processes() != group_.size())
+        throw std::invalid_argument(fmt::format(
+            "supernet_trainer: the loader builds shards for process {} of {}, expected process {} "
+            "of {} (the group's)",
+            loader_.rank(), loader_.processes(), group_.rank(), group_.size()));
   }
 
   // Distils every later step from `teacher`, a frozen network (a ConvNet, say) that outlives the
@@ -249,7 +261,7 @@ class supernet_trainer {
   }
 
   void save_checkpoint() const {
-    if (options_.checkpoint_path.empty()) return;
+    if (options_.checkpoint_path.empty() || group_.rank() != 0) return;
     auto fields = identity();
     fields["trainer.history"] = nlohmann::json(history_).dump();
     // The open logging interval, so that a resumed run logs the same means.
@@ -314,19 +326,34 @@ class supernet_trainer {
     double lr = 0, loss = 0, teacher_loss = 0, kl = 0;
   };
 
+  // Whether the loader builds this process's shard itself.
+  static constexpr bool sharding_loader = requires(const Loader& l) {
+    { l.processes() } -> std::convertible_to<int>;
+  };
+
   void set_total_steps(long total) {
     options_.total_steps = total;
     schedule_.total_steps = total;
   }
 
-  // The steps that fit the budget at the probe's pace, counting the time already spent.
+  // The steps that fit the budget at the probe's pace, counting the time already spent: the
+  // slowest process's times, so that every process runs the same count.
   void size_to_budget(std::chrono::steady_clock::time_point run_start,
                       std::chrono::steady_clock::time_point probe_start, long timed_steps) {
     using seconds = std::chrono::duration<double>;
     const auto now = std::chrono::steady_clock::now();
-    set_total_steps(steps_within_budget(step(), options_.time_budget_seconds,
-                                        seconds(now - run_start).count(),
-                                        seconds(now - probe_start).count(), timed_steps));
+    std::vector<double> spent(2 * static_cast<std::size_t>(group_.size()), 0.0);
+    const auto own = 2 * static_cast<std::size_t>(group_.rank());
+    spent[own] = seconds(now - run_start).count();
+    spent[own + 1] = seconds(now - probe_start).count();
+    group_.sum(spent);
+    double run = 0, probe = 0;
+    for (std::size_t i = 0; i < spent.size(); i += 2) {
+      run = std::max(run, spent[i]);
+      probe = std::max(probe, spent[i + 1]);
+    }
+    set_total_steps(
+        steps_within_budget(step(), options_.time_budget_seconds, run, probe, timed_steps));
   }
 
   std::map<std::string, std::string> identity() const {
@@ -399,7 +426,8 @@ class supernet_trainer {
   template <class Batch>
   void train_step(const Batch& batch, long s) {
     rng_engine rng(seeds::step(options_.seed, s));
-    const batch_shard shard = shard_of(batch.size, group_.rank(), group_.size());
+    const batch_shard shard = sharding_loader ? batch_shard{0, batch.size}
+                                              : shard_of(batch.size, group_.rank(), group_.size());
     const std::size_t per_image = batch.images.size() / static_cast<std::size_t>(batch.size);
     const std::size_t per_target = batch.targets.size() / static_cast<std::size_t>(batch.size);
     const auto first = static_cast<std::size_t>(shard.first),
@@ -439,17 +467,19 @@ class supernet_trainer {
     update_focus(optimizer_.steps());
     interval_.lr += lr;
     interval_.steps += 1;
-    interval_.images += batch.size;
+    interval_.images += sharding_loader ? batch.size * group_.size() : batch.size;
   }
 
   training_record close_interval(long done, long epoch, double seconds, double waited) {
-    const double n = static_cast<double>(interval_.steps);
+    const double n = static_cast<double>(interval_.steps) * group_.size();
+    std::array<double, 3> losses{interval_.loss, interval_.teacher_loss, interval_.kl};
+    group_.sum(losses);
     training_record r{.step = done,
                       .epoch = epoch,
-                      .lr = interval_.lr / n,
-                      .loss = interval_.loss / n,
-                      .teacher_loss = interval_.teacher_loss / n,
-                      .kl = interval_.kl / n,
+                      .lr = interval_.lr / static_cast<double>(interval_.steps),
+                      .loss = losses[0] / n,
+                      .teacher_loss = losses[1] / n,
+                      .kl = losses[2] / n,
                       .images_per_second = static_cast<double>(interval_.images) / seconds,
                       .data_wait_fraction = seconds > 0 ? waited / seconds : 0.0};
     interval_ = {};

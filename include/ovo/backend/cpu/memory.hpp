@@ -12,6 +12,7 @@ namespace ovo {
 
 template <class T>
 struct cpu_memory {
+  static constexpr bool host_memory = true;
   static void copy_from_host(std::span<const T> host, T* dst) {
     std::copy(host.begin(), host.end(), dst);
   }

@@ -82,6 +82,7 @@ struct system {
   }
   template <class U>
   using buffer = device_buffer<U>;
+  static constexpr bool host_memory = false;
 
   template <class T>
   static void copy_from_host(const T* host, std::size_t n, T* dst) {

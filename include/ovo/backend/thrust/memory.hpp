@@ -13,6 +13,7 @@ namespace ovo {
 
 template <class T, class System>
 struct thrust_memory {
+  static constexpr bool host_memory = System::host_memory;
   static void copy_from_host(std::span<const T> host, T* dst) {
     System::copy_from_host(host.data(), host.size(), dst);
   }

@@ -17,6 +17,7 @@ struct thrust_omp_system {
   static auto policy() { return thrust::omp::par; }
   template <class U>
   using buffer = std::vector<U>;
+  static constexpr bool host_memory = true;
   // The OpenMP system's ops have finished when they return: no state.
   struct context {};
   static context& current_context() {
