@@ -3,6 +3,9 @@
 #include <stdexcept>
 
 #include <ovo/backend/cuda/devices.hpp>
+#if defined(OVO_APPS_MPI)
+#include <ovo/parallel/nccl_process_group.hpp>
+#endif
 
 #include "common/spaces.hpp"
 
@@ -13,6 +16,12 @@ int run_program_on_cuda(int argc, char** argv, const program_info& info) {
     throw std::runtime_error(
         "--device cuda: no CUDA GPU is visible to this process (cudaGetDeviceCount found none or "
         "no driver)");
+#if defined(OVO_APPS_MPI)
+  // Under mpirun, one GPU per process: its place on its machine picks it.
+  int initialised = 0;
+  MPI_Initialized(&initialised);
+  if (initialised) parallel::select_local_device();
+#endif
   return run_program(argc, argv, info, fashion_mnist_entry, emo_fashion_mnist_entry,
                      emo_cifar100_entry, emo_imagenet_entry, cifar100_tiny_entry,
                      cifar100_small_entry, cifar100_base_entry, cifar100_tiny_224_entry,

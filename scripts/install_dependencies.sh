@@ -2,6 +2,7 @@
 # Installs, from Debian's packages, everything ovo's build, tests, examples and benchmarks use.
 set -euo pipefail
 # Usage: install_dependencies.sh [--benchmarks] [--fashion-mnist] [--portability] [--fuzz] [--python]
+#                                [--mpi]
 # The products run on OpenBLAS's OpenMP build, which shares the layers' OpenMP thread pool.
 packages=(cmake g++ make pkg-config libeigen3-dev libfmt-dev doctest-dev nlohmann-json3-dev
   libcli11-dev zlib1g-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libopenblas-openmp-dev)
@@ -17,6 +18,8 @@ for option in "$@"; do
     --python) packages+=(python3-dev pybind11-dev python3-numpy python3-pytest python3-torch) ;;
     # libFuzzer, the sanitizers' runtimes and OpenMP for clang.
     --fuzz) packages+=(clang-19 libclang-rt-19-dev libomp-19-dev) ;;
+    # Open MPI: data-parallel training and distributed search (OVO_MPI), mpirun for their tests.
+    --mpi) packages+=(libopenmpi-dev openmpi-bin) ;;
     *) echo "install_dependencies.sh: unknown option $option" >&2; exit 2 ;;
   esac
 done

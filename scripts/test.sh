@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the dependencies, builds every test, example and benchmark and the Python module
-# (Release, assertions on) and runs the tests with CTest, the module's pytest suite among them.
+# (Release, assertions on) and runs the tests with CTest, the module's pytest suite and the tests
+# on two MPI processes among them.
 # Extra CMake options come from OVO_CMAKE_OPTIONS (.ci/run adds -DOVO_WARNINGS_AS_ERRORS=ON); the
 # build dir from OVO_BUILD_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install_dependencies.sh --python
+bash scripts/install_dependencies.sh --python --mpi
 build=${OVO_BUILD_DIR:-build}
 # shellcheck disable=SC2086
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O2 \

@@ -11,6 +11,9 @@
 #if defined(OVO_APPS_MPI)
 #include <ovo/parallel/mpi_process_group.hpp>
 #endif
+#if defined(OVO_APP_CUDA) && defined(OVO_APPS_NCCL)
+#include <ovo/parallel/nccl_process_group.hpp>
+#endif
 
 #include "device.hpp"
 #include "run_config.hpp"
@@ -44,7 +47,8 @@ inline mpi_lifetime start_mpi([[maybe_unused]] int& argc, [[maybe_unused]] char*
 }
 
 // The job's processes as a process_group of this build's back end: data-parallel training averages
-// its gradients through it and the search shares out its candidates.
+// its gradients through it (on GPUs by NCCL where it was found, else through the host by MPI) and
+// the search shares out its candidates.
 class job_processes {
  public:
   explicit job_processes([[maybe_unused]] const run_config& c) {
@@ -52,6 +56,10 @@ class job_processes {
     int initialised = 0;
     MPI_Initialized(&initialised);
     if (initialised) mpi_.emplace(c.process_timeout_seconds);
+#endif
+#if defined(OVO_APP_CUDA) && defined(OVO_APPS_NCCL)
+    if (mpi_ && mpi_->size() > 1)
+      nccl_ = std::make_shared<parallel::nccl_process_group<backend>>(*mpi_);
 #endif
   }
 
@@ -74,6 +82,9 @@ class job_processes {
   }
   template <class T>
   void average([[maybe_unused]] T* values, [[maybe_unused]] std::size_t n) {
+#if defined(OVO_APP_CUDA) && defined(OVO_APPS_NCCL)
+    if (nccl_) return nccl_->average(values, n);
+#endif
 #if defined(OVO_APPS_MPI)
     if (mpi_) mpi_->average(values, n);
 #endif
@@ -82,6 +93,9 @@ class job_processes {
  private:
 #if defined(OVO_APPS_MPI)
   std::optional<parallel::mpi_process_group<backend>> mpi_;
+#endif
+#if defined(OVO_APP_CUDA) && defined(OVO_APPS_NCCL)
+  std::shared_ptr<parallel::nccl_process_group<backend>> nccl_;  // shared by the stages' copies
 #endif
 };
 

@@ -6,7 +6,6 @@
 
 #include "ovo/backend/cpu.hpp"
 #include "ovo/data/augment.hpp"
-#include "ovo/data/batch_shard.hpp"
 #include "ovo/data/cifar.hpp"
 #include "ovo/data/datasets.hpp"
 #include "ovo/data/file_stream.hpp"

@@ -411,6 +411,24 @@ void check_losses_and_optimisers() {
     cpu_b::scale(grad.host.data(), n, T(0.5));
     B::scale(grad.device.data(), n, T(0.5));
     agree(grad, "scale");
+    // Clipping by a norm that stays in back-end memory: above the limit, then below it.
+    mirrored<B> total(1, 115);
+    cpu_b::sum_of_squares_into(grad.host.data(), n, total.host.data());
+    B::sum_of_squares_into(grad.device.data(), n, total.device.data());
+    agree(total, "sum_of_squares_into");
+    CHECK(static_cast<double>(total.host[0]) ==
+          doctest::Approx(cpu_b::sum_of_squares(grad.host.data(), n)).epsilon(1e-6));
+    const T norm = std::sqrt(total.host[0]);
+    for (const T limit : {T(0.5) * norm, T(2) * norm}) {
+      const auto before = grad.host;
+      cpu_b::clip_to_norm(grad.host.data(), n, total.host.data(), limit);
+      B::clip_to_norm(grad.device.data(), n, total.device.data(), limit);
+      agree(grad, "clip_to_norm");
+      CHECK(static_cast<double>(grad.host[0]) ==
+            doctest::Approx(static_cast<double>(before[0]) *
+                            std::min(1.0, static_cast<double>(limit) / (norm + 1e-6)))
+                .epsilon(1e-5));
+    }
     for (long step = 1; step <= 3; ++step) {
       cpu_b::adamw_update(param.host.data(), grad.host.data(), m.host.data(), v.host.data(), n,
                           1e-2, 0.9, 0.999, 1e-8, 0.05, step);

@@ -25,6 +25,7 @@ const std::map<std::string, std::set<std::string>>& allowed_includes() {
       {"search", {"nn", "sample", "loss", "space", "io", "backend", "util"}},
       {"train", {"io", "loss", "nn", "optim", "sample", "search", "space", "backend", "util"}},
       {"report", {"io", "search", "train", "util"}},
+      {"parallel", {"backend", "util"}},
   };
   return allowed;
 }

@@ -11,6 +11,7 @@
 namespace {
 
 using cuda_double = ovo::thrust_backend<double, ovo::cuda::system>;
+using cuda_float = ovo::thrust_backend<float, ovo::cuda::system>;
 
 TEST_CASE_TEMPLATE("CUDA trains supernets as the CPU does, and resumes its checkpoints", Case,
                    ovo::test::vit_case, ovo::test::emo_case) {
@@ -19,6 +20,15 @@ TEST_CASE_TEMPLATE("CUDA trains supernets as the CPU does, and resumes its check
     return;
   }
   ovo::test::check_training_agrees<Case, cuda_double>();
+}
+
+TEST_CASE_TEMPLATE("CUDA computes a step's fp32 gradients as the CPU does", Case,
+                   ovo::test::vit_case, ovo::test::emo_case) {
+  if (ovo::cuda::device_count() == 0) {
+    MESSAGE("no CUDA GPU: the CUDA back end's fp32 step test is compiled, not run");
+    return;
+  }
+  ovo::test::check_step_gradients_agree<Case, cuda_float>();
 }
 
 }  // namespace

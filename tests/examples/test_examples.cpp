@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -786,3 +787,89 @@ TEST_CASE(
   CHECK(fs::exists(dir / "ranked" / "rank_correlation_standalone.svg"));
   CHECK(fs::exists(dir / "ranked" / "rank_correlation_distilled.svg"));
 }
+
+#if defined(OVO_APPS_MPI)
+TEST_CASE("examples: mpirun -np 2 ovo trains one process's supernet and searches its way") {
+  const ovo::test::temp_dir dir("example_mpirun");
+  const auto data = write_tiny_fashion_mnist(dir, 200, 20, 7);
+  const std::vector<std::string> mpirun = {"env",
+                                           "OMPI_ALLOW_RUN_AS_ROOT=1",
+                                           "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
+                                           "OMP_NUM_THREADS=1",
+                                           OVO_MPIEXEC,
+                                           "-np",
+                                           "2",
+                                           "--oversubscribe"};
+  const auto training = [&](const fs::path& out) {
+    return std::vector<std::string>{
+        "train",     "--data",      data.string(), "--holdout-per-class",
+        "2",         "--batch",     "8",           "--steps",
+        "4",         "--drop-path", "0",           "--warmup-steps",
+        "2",         "--log-every", "2",           "--out",
+        out.string()};
+  };
+  const auto two = run_command(concat(concat(mpirun, {OVO_COMMAND}), training(dir / "two")));
+  CAPTURE(two.output);
+  REQUIRE(two.exit_code == 0);
+  CHECK(two.output.find("on 2 processes of 4 images each") != std::string::npos);
+  // Process 0 alone speaks: one line per log.
+  const auto count = [](const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  CHECK(count(two.output, "step      2/4") == 1);
+  const auto one = run_command(concat({OVO_COMMAND}, training(dir / "one")));
+  REQUIRE(one.exit_code == 0);
+  // The same weights to float rounding: the shards' gradients add in another order. AdamW turns
+  // a gradient that is rounding noise (a weight the step barely touched) into a step of up to the
+  // learning rate either way, so a few weights may differ by that much; all others within 1e-5.
+  const auto a = ovo::io::safetensors::load(dir / "two" / "supernet.safetensors"),
+             b = ovo::io::safetensors::load(dir / "one" / "supernet.safetensors");
+  REQUIRE(a.names() == b.names());
+  std::size_t values = 0, close = 0;
+  float largest = 0;
+  for (const auto& name : b.names()) {
+    if (name.rfind("optimizer.", 0) == 0) continue;
+    const auto x = a.at(name).values<float>(), y = b.at(name).values<float>();
+    REQUIRE(x.size() == y.size());
+    for (std::size_t i = 0; i < x.size(); ++i, ++values) {
+      close += std::abs(x[i] - y[i]) <= 1e-5f * (1 + std::abs(y[i]));
+      largest = std::max(largest, std::abs(x[i] - y[i]));
+    }
+  }
+  CHECK(values > 1'000'000);
+  CHECK(close >= values - values / 10000);
+  CHECK(largest <= 4 * 2 * 2e-3f);  // 4 steps at a learning rate of at most 2e-3
+
+  // A search on two processes gives one process's history.
+  fs::create_directories(dir / "two_search");
+  fs::copy_file(dir / "one" / "supernet.safetensors", dir / "two_search" / "supernet.safetensors");
+  const auto searching = [&](const fs::path& out) {
+    return std::vector<std::string>{
+        "search",    "--data",        data.string(), "--holdout-per-class",
+        "2",         "--population",  "6",           "--parents",
+        "2",         "--mutations",   "2",           "--crossovers",
+        "2",         "--generations", "2",           "--out",
+        out.string()};
+  };
+  const auto shared =
+      run_command(concat(concat(mpirun, {OVO_COMMAND}), searching(dir / "two_search")));
+  CAPTURE(shared.output);
+  REQUIRE(shared.exit_code == 0);
+  REQUIRE(run_command(concat({OVO_COMMAND}, searching(dir / "one"))).exit_code == 0);
+  const auto x = read_json(dir / "two_search" / "search.json"),
+             y = read_json(dir / "one" / "search.json");
+  CHECK(x.at("history") == y.at("history"));
+  CHECK(x.at("best") == y.at("best"));
+
+  // What runs on one process says so.
+  const auto eval = run_command(
+      concat(concat(mpirun, {OVO_COMMAND}),
+             {"eval", "--data", data.string(), "--arch",
+              (dir / "one" / "search_best.arch.json").string(), "--out", (dir / "one").string()}));
+  CHECK(eval.exit_code != 0);
+  CHECK(eval.output.find("eval runs on one process, not 2: launch it without mpirun") !=
+        std::string::npos);
+}
+#endif

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
+#include <type_traits>
 #include <vector>
 
 #include <ovo/ovo.hpp>
@@ -107,6 +109,40 @@ void check_training_agrees() {
   options.checkpoint_path = dir / "cpu_then_tested.safetensors";
   weights_after<Case, cpu_b>(options, 3);
   CHECK(relative_difference(weights_after<Case, B>(options, 6), on_cpu) < tolerance);
+}
+
+// The gradients of one OVO step (the teacher's and the student's forward and backward passes and
+// the distillation between them) on B and on the CPU, in fp32: within 1e-4 of their largest. The
+// updates that follow are compared in double (check_training_agrees).
+template <class Case, class B>
+void check_step_gradients_agree() {
+  static_assert(std::is_same_v<typename B::scalar, float>);
+  auto loader = Case::loader();
+  loader.start(0);
+  const auto batch = *loader.next();
+  const auto gradients = [&]<class Backend>(const Backend*) {
+    using net_type = typename Case::template net<Backend>;
+    auto net = Case::template make<Backend>();
+    rng_engine init(1);
+    net.initialize(init);
+    typename Backend::template buffer<float> images(batch.images.size());
+    Backend::copy_from_host(std::span<const float>(batch.images), images.data());
+    const image_batch<float> input{images.data(), batch.size, batch.channels, batch.height,
+                                   batch.width};
+    rng_engine rng(seeds::step(9, 0));
+    const auto archs =
+        draw_step_archs<typename Case::space>({.strategy = sampling_strategy::ovo}, rng);
+    distillation_step<net_type> step(net, distillation_options{});
+    step.gradients(net, input, batch.targets, *archs.teacher, archs.students, 1, rng);
+    std::vector<float> out(net.parameters().size());
+    Backend::copy_to_host(net.parameters().grads(), std::span<float>(out));
+    return out;
+  };
+  const auto on_cpu = gradients(static_cast<const cpu<float>*>(nullptr));
+  const auto on_tested = gradients(static_cast<const B*>(nullptr));
+  const double difference = relative_difference(on_tested, on_cpu);
+  MESSAGE("fp32 gradients of an OVO step: relative difference from the CPU back end ", difference);
+  CHECK(difference < 1e-4);
 }
 
 }  // namespace ovo::test

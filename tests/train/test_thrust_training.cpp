@@ -10,10 +10,16 @@
 namespace {
 
 using thrust_double = ovo::thrust_backend<double, ovo::thrust_omp_system>;
+using thrust_float = ovo::thrust_backend<float, ovo::thrust_omp_system>;
 
 TEST_CASE_TEMPLATE("Thrust on OpenMP trains supernets as the CPU does, and resumes its checkpoints",
                    Case, ovo::test::vit_case, ovo::test::emo_case) {
   ovo::test::check_training_agrees<Case, thrust_double>();
+}
+
+TEST_CASE_TEMPLATE("Thrust on OpenMP computes a step's fp32 gradients as the CPU does", Case,
+                   ovo::test::vit_case, ovo::test::emo_case) {
+  ovo::test::check_step_gradients_agree<Case, thrust_float>();
 }
 
 }  // namespace

@@ -517,3 +517,47 @@ TEST_CASE("classifier trainer: SGD trains a ResNet-8; a time budget's step count
                                          "1..4 images of 2x8x8"),
                        std::invalid_argument);
 }
+
+TEST_CASE_TEMPLATE("trainer: a step's gradients lie in the blocks its subnets touched", Net,
+                   ovo::vit_supernet<ovo::cpu<double>>, ovo::emo_supernet<ovo::cpu<double>>) {
+  using backend = ovo::cpu<double>;
+  constexpr bool vit = std::is_same_v<Net, ovo::vit_supernet<backend>>;
+  using space = std::conditional_t<vit, tiny_space, ovo::test::tiny_emo_space>;
+  auto net = [] {
+    if constexpr (vit)
+      return Net(tiny_space::shape(), 3);
+    else
+      return Net(space::geometry, space::largest(), 3);
+  }();
+  ovo::rng_engine rng(6);
+  net.initialize(rng);
+  const auto input = net.input();
+  const auto images = ovo::test::random_vector(
+      static_cast<std::size_t>(3) * input.channels * input.height * input.width, 2);
+  const ovo::image_batch<double> batch{images.data(), 3, input.channels, input.height, input.width};
+  std::vector<float> targets(static_cast<std::size_t>(3 * net.classes()), 0.0f);
+  for (int r = 0; r < 3; ++r) targets[static_cast<std::size_t>(r * net.classes() + r)] = 1.0f;
+  ovo::supervised_step<Net> step(net);
+  auto& p = net.parameters();
+  for (int trial = 0; trial < 6; ++trial) {
+    // One or two random subnets, their gradients accumulated as a step's.
+    std::vector<ovo::space_arch<space>> archs{space::sample(rng)};
+    if (trial % 2 == 1) archs.push_back(space::sample(rng));
+    std::vector<double> all(p.size(), 0.0);
+    for (const auto& a : archs) {
+      step.gradients(net, batch, targets, a, 1, rng);
+      for (std::size_t i = 0; i < p.size(); ++i) all[i] += p.grads()[i];
+    }
+    ovo::touched_blocks touched;
+    touched.cover(net, archs);
+    const std::size_t n = touched.values();
+    CHECK(n < p.size());
+    std::vector<double> packed(n, -7.0), back(p.size(), 0.0);
+    touched.pack<backend>(all.data(), packed.data());
+    touched.unpack<backend>(packed.data(), back.data());
+    CHECK(back == all);  // nothing outside the blocks: it was all zero
+    std::size_t nonzero = 0;
+    for (const double v : packed) nonzero += v != 0.0;
+    CHECK(nonzero > n / 2);
+  }
+}

@@ -133,6 +133,10 @@ namespace ovo {
 //   softmax(logits, temperature, probs)                  probs written
 //  optimiser and reductions (flat buffers of n values)
 //   sum_of_squares(const T* x, size_t n) -> double       synchronises
+//   sum_of_squares_into(const T* x, size_t n, T* total)  total[0] written: sum of x^2 (in double)
+//   clip_to_norm(T* x, size_t n, const T* total, T max)  x *= max / (sqrt(total[0]) + 1e-6) where
+//                                                        that is below 1 (total: a sum of squares
+//                                                        in back-end memory, never read by the host)
 //   scale(T* x, size_t n, T factor)                      x *= factor
 //   adamw_update(param, grad, exp_avg, exp_avg_sq, n, lr, beta1, beta2, eps, weight_decay, step)
 //                                                        param, exp_avg, exp_avg_sq updated
@@ -211,6 +215,8 @@ concept backend = requires(std::span<const typename B::scalar> host_in,
   { B::softmax(cm, s, m) } -> std::same_as<void>;
   // optimiser and reductions
   { B::sum_of_squares(cp, n) } -> std::same_as<double>;
+  { B::sum_of_squares_into(cp, n, p) } -> std::same_as<void>;
+  { B::clip_to_norm(p, n, cp, s) } -> std::same_as<void>;
   { B::scale(p, n, s) } -> std::same_as<void>;
   { B::adamw_update(p, cp, p, p, n, d, d, d, d, d, step) } -> std::same_as<void>;
   { B::sgd_update(p, cp, p, n, d, d, d, flag, flag) } -> std::same_as<void>;

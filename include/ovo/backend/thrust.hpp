@@ -27,6 +27,9 @@ namespace ovo {
 //   context, current_context()     the per-thread state (a GPU's stream and cuBLAS handle)
 //   copy_from_host(const T* host, size_t n, T* dst), copy_to_host(const T* src, size_t n, T* host)
 //                                  transfers that return when done
+//   sum_into(ptrdiff_t n, F f, T* out)
+//                                  out[0] = sum of f(i) for i < n in double, in the system's
+//                                  memory, without waiting for it
 //   gemm(const column_major_call<T>&)
 //                                  runs one planned product (backend/gemm_plan.hpp)
 template <class Scalar, class System>

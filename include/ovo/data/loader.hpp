@@ -20,9 +20,9 @@
 #include <fmt/format.h>
 
 #include "ovo/data/augment.hpp"
-#include "ovo/data/batch_shard.hpp"
 #include "ovo/data/image.hpp"
 #include "ovo/data/mixing.hpp"
+#include "ovo/util/process_group.hpp"
 #include "ovo/util/random.hpp"
 
 namespace ovo::data {

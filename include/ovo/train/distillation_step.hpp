@@ -95,7 +95,7 @@ class distillation_step {
         train(net, images, staged,
               subnet_teacher(net, images, staged, teacher, step, rng, no_frozen_logits), students,
               step, rng);
-    detail::clip_and_update(net.parameters(), optimizer, step_.max_grad_norm, lr);
+    detail::clip_and_update(net.parameters(), optimizer, clip_, step_.max_grad_norm, lr);
     return losses;
   }
   // A teacher subnet of `net`, on soft targets [batch, classes] (mixup/cutmix, already
@@ -159,7 +159,7 @@ class distillation_step {
                              std::span<const arch_type> students, double lr, rng_engine& rng) {
     const auto losses =
         gradients(net, images, targets, teacher, students, optimizer.steps() + 1, rng);
-    detail::clip_and_update(net.parameters(), optimizer, step_.max_grad_norm, lr);
+    detail::clip_and_update(net.parameters(), optimizer, clip_, step_.max_grad_norm, lr);
     return losses;
   }
 
@@ -229,6 +229,7 @@ class distillation_step {
 
   distillation_options options_;
   step_options step_;
+  grad_norm_clipper<Backend> clip_;
   detail::staged_targets<Backend> targets_;
   typename Backend::template buffer<T> dlogits_, teacher_logits_, teacher_probs_;
 };

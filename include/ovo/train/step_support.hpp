@@ -76,8 +76,8 @@ void require_finite_loss(double loss, std::string_view which, long step, const A
 
 template <class Backend>
 void clip_and_update(parameter_store<Backend>& params, adamw<Backend>& optimizer,
-                     double max_grad_norm, double lr) {
-  if (max_grad_norm > 0) clip_grad_norm(params, max_grad_norm);
+                     grad_norm_clipper<Backend>& clip, double max_grad_norm, double lr) {
+  if (max_grad_norm > 0) clip(params, max_grad_norm);
   optimizer.step(lr);
 }
 

@@ -17,7 +17,6 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "ovo/data/batch_shard.hpp"
 #include "ovo/io/checkpoint.hpp"
 #include "ovo/loss/cross_entropy.hpp"
 #include "ovo/nn/supernet.hpp"
@@ -31,6 +30,7 @@
 #include "ovo/train/distillation_step.hpp"
 #include "ovo/train/step_budget.hpp"
 #include "ovo/train/supervised_step.hpp"
+#include "ovo/train/touched_gradients.hpp"
 #include "ovo/util/json.hpp"
 #include "ovo/util/process_group.hpp"
 #include "ovo/util/random.hpp"
@@ -460,14 +460,31 @@ class supernet_trainer {
       interval_.loss +=
           supervised_.gradients(net_, images, targets, archs.students.front(), step, rng);
     }
+    average_gradients(archs);
     auto& params = net_.parameters();
-    group_.average(params.grads(), params.size());
-    if (options_.max_grad_norm > 0) clip_grad_norm(params, options_.max_grad_norm);
+    if (options_.max_grad_norm > 0) clip_(params, options_.max_grad_norm);
     optimizer_.step(lr);
     update_focus(optimizer_.steps());
     interval_.lr += lr;
     interval_.steps += 1;
     interval_.images += sharding_loader ? batch.size * group_.size() : batch.size;
+  }
+
+  // The processes' mean of the step's gradients: of the blocks its subnets touched (the rest is
+  // zero in every process) when they hold less than 3/4 of the parameters, else of all of them.
+  void average_gradients(const step_archs<arch_of<Net>>& archs) {
+    auto& params = net_.parameters();
+    if (group_.size() == 1) return;
+    std::vector<arch_of<Net>> trained = archs.students;
+    if (archs.teacher) trained.push_back(*archs.teacher);
+    touched_.cover(net_, trained);
+    const std::size_t n = touched_.values();
+    if (4 * n >= 3 * params.size()) return group_.average(params.grads(), params.size());
+    if (packed_.size() < params.size())
+      packed_ = typename Backend::template buffer<T>(params.size());
+    touched_.pack<Backend>(params.grads(), packed_.data());
+    group_.average(packed_.data(), n);
+    touched_.unpack<Backend>(packed_.data(), params.grads());
   }
 
   training_record close_interval(long done, long epoch, double seconds, double waited) {
@@ -499,6 +516,9 @@ class supernet_trainer {
   const evaluation_set<Backend>* held_out_ = nullptr;
   detail::staged_targets<Backend> focus_targets_{net_.max_batch(), net_.classes()};
   typename Backend::template buffer<T> focus_losses_;  // the candidates' losses
+  grad_norm_clipper<Backend> clip_;
+  touched_blocks touched_;                       // the step's subnets' gradients
+  typename Backend::template buffer<T> packed_;  // ... packed for the average
   typename Backend::template buffer<T> images_;
   std::vector<T> host_images_ = std::vector<T>(images_.size());
   cosine_schedule schedule_;

@@ -33,7 +33,7 @@ class supervised_step {
     const double loss =
         gradients(net, images, targets_.from_labels(labels, options_.label_smoothing), a,
                   optimizer.steps() + 1, rng);
-    detail::clip_and_update(net.parameters(), optimizer, options_.max_grad_norm, lr);
+    detail::clip_and_update(net.parameters(), optimizer, clip_, options_.max_grad_norm, lr);
     return loss;
   }
   // The same on soft targets [batch, classes] (mixup/cutmix, already smoothed), host memory.
@@ -41,7 +41,7 @@ class supervised_step {
                     std::span<const float> targets, const arch_type& a, double lr,
                     rng_engine& rng) {
     const double loss = gradients(net, images, targets, a, optimizer.steps() + 1, rng);
-    detail::clip_and_update(net.parameters(), optimizer, options_.max_grad_norm, lr);
+    detail::clip_and_update(net.parameters(), optimizer, clip_, options_.max_grad_norm, lr);
     return loss;
   }
 
@@ -68,6 +68,7 @@ class supervised_step {
   }
 
   step_options options_;
+  grad_norm_clipper<Backend> clip_;
   detail::staged_targets<Backend> targets_;
   typename Backend::template buffer<T> dlogits_;
 };

@@ -1,10 +1,14 @@
-// The processes a job runs in and what they do together: their ranks, sums of host values, and
-// averages of back-end buffers. One process is the default; MPI and NCCL groups are optional.
+// The processes a job runs in and what they do together: their ranks, sums of host values,
+// averages of back-end buffers, and each one's shard of a batch. One process is the default; MPI
+// and NCCL groups are optional (parallel/).
 #pragma once
 
 #include <concepts>
 #include <cstddef>
 #include <span>
+#include <stdexcept>
+
+#include <fmt/format.h>
 
 namespace ovo {
 
@@ -33,5 +37,21 @@ struct single_process {
   template <class T>
   void average(T*, std::size_t) {}
 };
+
+// The rows [first, first + count) of a batch of `rows` that process `rank` of `size` trains on:
+// equal shards, so that the mean of the shards' mean gradients is the batch's.
+struct batch_shard {
+  int first = 0, count = 0;
+};
+
+inline batch_shard shard_of(int rows, int rank, int size) {
+  if (size < 1 || rank < 0 || rank >= size || rows % size != 0)
+    throw std::invalid_argument(fmt::format(
+        "data parallelism: a batch of {} rows for process {} of {}, expected a rank in 0..{} and "
+        "a batch size that the process count divides",
+        rows, rank, size, size - 1));
+  const int count = rows / size;
+  return {rank * count, count};
+}
 
 }  // namespace ovo

@@ -18,6 +18,17 @@ struct cpu_optimiser {
     return total;
   }
 
+  // total[0] = sum_i x[i]^2, summed in double.
+  static void sum_of_squares_into(const T* x, std::size_t n, T* total) {
+    total[0] = static_cast<T>(sum_of_squares(x, n));
+  }
+
+  // x[i] *= max_norm / (sqrt(total[0]) + 1e-6) when that is below 1.
+  static void clip_to_norm(T* x, std::size_t n, const T* total, T max_norm) {
+    const T coef = max_norm / (std::sqrt(total[0]) + T(1e-6));
+    if (coef < T(1)) scale(x, n, coef);
+  }
+
   // x[i] *= factor.
   static void scale(T* x, std::size_t n, T factor) {
 #pragma omp parallel for schedule(static)

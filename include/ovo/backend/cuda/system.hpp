@@ -5,7 +5,12 @@
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
+#include <thrust/iterator/counting_iterator.h>
+#include <thrust/iterator/transform_iterator.h>
 #include <thrust/system/cuda/execution_policy.h>
+#include <cub/device/device_reduce.cuh>
+
+#include <cuda/std/functional>
 
 #include <cstddef>
 
@@ -96,6 +101,23 @@ struct system {
   static void gemm(const column_major_call<T>& call) {
     const context& c = current_context();
     run_on_cublas(c.blas(), call, c.math());
+  }
+  // out[0] = sum of f(i) over i < n, in double, stored as T in device memory: one CUB reduction on
+  // the stream, its temporary storage from the context's cache, no wait for the host.
+  template <class T, class F>
+  static void sum_into(std::ptrdiff_t n, F f, T* out) {
+    context& c = current_context();
+    const auto values =
+        thrust::make_transform_iterator(thrust::counting_iterator<std::ptrdiff_t>(0), f);
+    std::size_t bytes = 0;
+    check_cuda(cub::DeviceReduce::Reduce(nullptr, bytes, values, out, n,
+                                         ::cuda::std::plus<double>{}, 0.0, c.stream()),
+               "cub::DeviceReduce::Reduce (temporary storage size)");
+    char* temporary = c.temporaries().allocate(static_cast<std::ptrdiff_t>(bytes));
+    check_cuda(cub::DeviceReduce::Reduce(temporary, bytes, values, out, n,
+                                         ::cuda::std::plus<double>{}, 0.0, c.stream()),
+               "cub::DeviceReduce::Reduce");
+    c.temporaries().deallocate(temporary, bytes);
   }
 
  private:

@@ -2,7 +2,10 @@
 // kernels a GPU runs are run, and tested, on any machine (needs CBLAS: the ovo::blas target).
 #pragma once
 
+#include <thrust/functional.h>
+#include <thrust/iterator/counting_iterator.h>
 #include <thrust/system/omp/execution_policy.h>
+#include <thrust/transform_reduce.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -35,6 +38,13 @@ struct thrust_omp_system {
   template <class T>
   static void gemm(const column_major_call<T>& call) {
     run_on_cblas(call);
+  }
+  // out[0] = sum of f(i) over i < n, in double, stored as T.
+  template <class T, class F>
+  static void sum_into(std::ptrdiff_t n, F f, T* out) {
+    out[0] = static_cast<T>(thrust::transform_reduce(
+        policy(), thrust::counting_iterator<std::ptrdiff_t>(0),
+        thrust::counting_iterator<std::ptrdiff_t>(n), f, 0.0, thrust::plus<double>()));
   }
 };
 

@@ -20,6 +20,25 @@ struct thrust_optimiser {
                                     });
   }
 
+  // total[0] = sum_i x[i]^2, summed in double where the values are: no wait for the host.
+  static void sum_of_squares_into(const T* x, std::size_t n, T* total) {
+    System::sum_into(
+        static_cast<std::ptrdiff_t>(n),
+        [=] OVO_HOST_DEVICE(std::ptrdiff_t i) {
+          return static_cast<double>(x[i]) * static_cast<double>(x[i]);
+        },
+        total);
+  }
+
+  // x[i] *= max_norm / (sqrt(total[0]) + 1e-6) when that is below 1, the factor computed by
+  // every element from total in the system's memory.
+  static void clip_to_norm(T* x, std::size_t n, const T* total, T max_norm) {
+    for_each_index<System>(static_cast<std::ptrdiff_t>(n), [=] OVO_HOST_DEVICE(std::ptrdiff_t i) {
+      const T coef = max_norm / (std::sqrt(total[0]) + T(1e-6));
+      if (coef < T(1)) x[i] *= coef;
+    });
+  }
+
   // x[i] *= factor.
   static void scale(T* x, std::size_t n, T factor) {
     for_each_index<System>(static_cast<std::ptrdiff_t>(n),
