@@ -278,24 +278,14 @@ TEST_CASE("mpi: a search on two processes has the history of one, each evaluatin
   CHECK(shared_count == (world_rank() == 0 ? 8 : 7));
 }
 
-TEST_CASE("mpi: a process that waits too long for the others throws, naming the wait") {
+// Run alone (ctest's mpi_stuck_process): process 1 stops taking part for longer than the timeout;
+// process 0's wait must end the job with a message that names it.
+TEST_CASE("mpi: a process that waits too long for the others ends the job" * doctest::skip()) {
   mpi_group group(0.5);
-  std::vector<double> values(3, 1.0), sums(3, 1.0);
-  if (world_rank() == 0) {
-    CHECK_THROWS_WITH_AS(group.average(values.data(), values.size()),
-                         doctest::Contains("process 0 of 2 waited 0."), std::runtime_error);
-    CHECK_THROWS_WITH_AS(group.sum(sums),
-                         doctest::Contains("s for a sum (3 values) without hearing from every "
-                                           "process"),
-                         std::runtime_error);
-  } else {
-    // Late: process 0 has given up by now. Joining completes its abandoned reduction, so that
-    // the job can go on to its next test.
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-    group.average(values.data(), values.size());
-    group.sum(values);
-  }
-  MPI_Barrier(MPI_COMM_WORLD);
+  std::vector<double> values(3, 1.0);
+  if (world_rank() == 1) std::this_thread::sleep_for(std::chrono::seconds(20));
+  group.average(values.data(), values.size());
+  FAIL("the wait went on past the timeout");
 }
 
 namespace {
