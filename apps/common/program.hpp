@@ -107,7 +107,7 @@ inline void require_one_process(const job_processes& processes, std::string_view
 template <class... Entries>
 int run_program(int argc, char** argv, const program_info& info, const Entries&... entries) {
   flush_subnormals_to_zero();
-  const auto mpi = start_mpi(argc, argv);
+  [[maybe_unused]] const auto mpi = start_mpi(argc, argv);  // MPI for the run, when launched by it
   CLI::App app(info.description, info.name);
   app.require_subcommand(0, 1);
   run_config c = info.defaults;
