@@ -4,7 +4,7 @@
 
 #include <ovo/backend/cuda/devices.hpp>
 #if defined(OVO_APPS_MPI)
-#include <ovo/parallel/nccl_process_group.hpp>
+#include <ovo/parallel/local_device.hpp>
 #endif
 
 #include "common/spaces.hpp"
@@ -18,9 +18,7 @@ int run_program_on_cuda(int argc, char** argv, const program_info& info) {
         "no driver)");
 #if defined(OVO_APPS_MPI)
   // Under mpirun, one GPU per process: its place on its machine picks it.
-  int initialised = 0;
-  MPI_Initialized(&initialised);
-  if (initialised) parallel::select_local_device();
+  if (parallel::mpi_initialised()) parallel::select_local_device();
 #endif
   return run_program(argc, argv, info, fashion_mnist_entry, emo_fashion_mnist_entry,
                      emo_cifar100_entry, emo_imagenet_entry, cifar100_tiny_entry,

@@ -424,10 +424,7 @@ basic_search_result<arch_of<Net>> search_subnet(const run_config& c, Net& net, c
     return random_search<Space>(fitness, constraint, c.random_samples, c.seed, progress, 1000,
                                 std::move(processes));
   if (c.search == "specialise") {
-    if (processes.size() > 1)
-      throw std::invalid_argument(
-          fmt::format("--search specialise runs on one process, not {}: launch it without mpirun",
-                      processes.size()));
+    require_one_process(processes, "--search specialise");
     if constexpr (gene_coded_space<Space>) {
       if (!focus)
         throw std::invalid_argument(

@@ -8,6 +8,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #if defined(OVO_APPS_MPI)
 #include <ovo/parallel/mpi_process_group.hpp>
@@ -15,6 +16,8 @@
 #if defined(OVO_APP_CUDA) && defined(OVO_APPS_NCCL)
 #include <ovo/parallel/nccl_process_group.hpp>
 #endif
+
+#include <fmt/format.h>
 
 #include "device.hpp"
 #include "run_config.hpp"
@@ -30,9 +33,7 @@ struct mpi_lifetime {};
 // MPI for the program's lifetime when a launcher started it (and no caller did so already).
 inline mpi_lifetime start_mpi([[maybe_unused]] int& argc, [[maybe_unused]] char**& argv) {
 #if defined(OVO_APPS_MPI)
-  int initialised = 0;
-  MPI_Initialized(&initialised);
-  if (!initialised && parallel::launched_by_mpi())
+  if (!parallel::mpi_initialised() && parallel::launched_by_mpi())
     return std::make_unique<parallel::mpi_session>(argc, argv);
 #endif
   return {};
@@ -54,9 +55,7 @@ class job_processes {
  public:
   explicit job_processes([[maybe_unused]] const run_config& c) {
 #if defined(OVO_APPS_MPI)
-    int initialised = 0;
-    MPI_Initialized(&initialised);
-    if (initialised) mpi_.emplace(c.process_timeout_seconds);
+    if (parallel::mpi_initialised()) mpi_.emplace(c.process_timeout_seconds);
 #endif
 #if defined(OVO_APP_CUDA) && defined(OVO_APPS_NCCL)
     if (mpi_ && mpi_->size() > 1)
@@ -99,5 +98,15 @@ class job_processes {
   std::shared_ptr<parallel::nccl_process_group<backend>> nccl_;  // shared by the stages' copies
 #endif
 };
+
+// The subcommands that run on several processes (`mpirun -np N`): train and search share their
+// work; every other refuses more than one.
+inline void require_one_process(const job_processes& processes, std::string_view what) {
+  if (processes.size() > 1)
+    throw std::invalid_argument(fmt::format(
+        "{} runs on one process, not {}: launch it without mpirun (train, search and run share "
+        "their work among processes)",
+        what, processes.size()));
+}
 
 }  // namespace ovo::app::inline OVO_APP_DEVICE

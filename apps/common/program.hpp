@@ -94,16 +94,6 @@ inline int check_data(const std::filesystem::path& dir, unsigned threads) {
   return undecodable.empty() ? 0 : 1;
 }
 
-// The subcommands that run on several processes (`mpirun -np N`): train and search share their
-// work; every other refuses more than one.
-inline void require_one_process(const job_processes& processes, std::string_view what) {
-  if (processes.size() > 1)
-    throw std::invalid_argument(fmt::format(
-        "{} runs on one process, not {}: launch it without mpirun (train, search and run share "
-        "their work among processes)",
-        what, processes.size()));
-}
-
 template <class... Entries>
 int run_program(int argc, char** argv, const program_info& info, const Entries&... entries) {
   flush_subnormals_to_zero();

@@ -8,6 +8,7 @@
 #include <ovo/backend/cuda/devices.hpp>
 #include <ovo/backend/cuda/system.hpp>
 #include <ovo/backend/thrust.hpp>
+#include <ovo/parallel/local_device.hpp>
 #include <ovo/parallel/nccl_process_group.hpp>
 #include <ovo/util/process_group.hpp>
 

@@ -24,8 +24,8 @@ namespace ovo {
 // Synchronisation: ops are issued in program order on the calling thread's current context (for a
 // GPU, its stream) and may return before they have run. The ops that hand values to the host
 // wait for everything issued before them: copy_to_host and copy_from_host (the host span may be
-// reused on return), soft_cross_entropy and sum_of_squares (they return a double). No other op
-// waits, so the host must not read back-end memory except through these.
+// reused on return) and soft_cross_entropy (it returns a double). No other op waits, so the host
+// must not read back-end memory except through these.
 //
 // State: ops are static functions. What a back end needs besides memory (a GPU's stream and BLAS
 // handle) is its `context`; each thread has a current one, `B::current_context()`, which the ops
@@ -132,12 +132,10 @@ namespace ovo {
 //                                                        its data is null
 //   softmax(logits, temperature, probs)                  probs written
 //  optimiser and reductions (flat buffers of n values)
-//   sum_of_squares(const T* x, size_t n) -> double       synchronises
 //   sum_of_squares_into(const T* x, size_t n, T* total)  total[0] written: sum of x^2 (in double)
 //   clip_to_norm(T* x, size_t n, const T* total, T max)  x *= max / (sqrt(total[0]) + 1e-6) where
 //                                                        that is below 1 (total: a sum of squares
 //                                                        in back-end memory, never read by the host)
-//   scale(T* x, size_t n, T factor)                      x *= factor
 //   adamw_update(param, grad, exp_avg, exp_avg_sq, n, lr, beta1, beta2, eps, weight_decay, step)
 //                                                        param, exp_avg, exp_avg_sq updated
 //   sgd_update(param, grad, momentum_buffer, n, lr, momentum, weight_decay, nesterov, first_step)
@@ -214,10 +212,8 @@ concept backend = requires(std::span<const typename B::scalar> host_in,
   { B::soft_cross_entropy(cm, cm, s, s, m, flag) } -> std::same_as<double>;
   { B::softmax(cm, s, m) } -> std::same_as<void>;
   // optimiser and reductions
-  { B::sum_of_squares(cp, n) } -> std::same_as<double>;
   { B::sum_of_squares_into(cp, n, p) } -> std::same_as<void>;
   { B::clip_to_norm(p, n, cp, s) } -> std::same_as<void>;
-  { B::scale(p, n, s) } -> std::same_as<void>;
   { B::adamw_update(p, cp, p, p, n, d, d, d, d, d, step) } -> std::same_as<void>;
   { B::sgd_update(p, cp, p, n, d, d, d, flag, flag) } -> std::same_as<void>;
 };

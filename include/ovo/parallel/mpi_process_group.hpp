@@ -53,7 +53,6 @@ class mpi_process_group {
   int rank() const { return rank_; }
   int size() const { return size_; }
   MPI_Comm communicator() const { return comm_; }
-  double timeout_seconds() const { return timeout_seconds_; }
 
   void sum(std::span<double> values) { all_reduce(values.data(), values.size(), "a sum"); }
 

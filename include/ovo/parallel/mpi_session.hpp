@@ -30,6 +30,13 @@ inline bool launched_by_mpi() {
   return false;
 }
 
+// Whether MPI is initialised in this process (by an mpi_session or by the caller).
+inline bool mpi_initialised() {
+  int initialised = 0;
+  MPI_Initialized(&initialised);
+  return initialised != 0;
+}
+
 // MPI_Init_thread (the calling thread alone makes MPI calls: MPI_THREAD_FUNNELED) on
 // construction, MPI_Finalize on destruction; errors of MPI calls on the world communicator are
 // returned to the caller (check_mpi) instead of ending the job.

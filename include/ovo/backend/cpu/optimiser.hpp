@@ -9,30 +9,21 @@ namespace ovo {
 
 template <class T>
 struct cpu_optimiser {
-  // sum_i x[i]^2 in double, returned to the host.
-  static double sum_of_squares(const T* x, std::size_t n) {
-    double total = 0;
-#pragma omp parallel for reduction(+ : total) schedule(static)
-    for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i)
-      total += static_cast<double>(x[i]) * static_cast<double>(x[i]);
-    return total;
-  }
-
   // total[0] = sum_i x[i]^2, summed in double.
   static void sum_of_squares_into(const T* x, std::size_t n, T* total) {
-    total[0] = static_cast<T>(sum_of_squares(x, n));
+    double sum = 0;
+#pragma omp parallel for reduction(+ : sum) schedule(static)
+    for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i)
+      sum += static_cast<double>(x[i]) * static_cast<double>(x[i]);
+    total[0] = static_cast<T>(sum);
   }
 
   // x[i] *= max_norm / (sqrt(total[0]) + 1e-6) when that is below 1.
   static void clip_to_norm(T* x, std::size_t n, const T* total, T max_norm) {
     const T coef = max_norm / (std::sqrt(total[0]) + T(1e-6));
-    if (coef < T(1)) scale(x, n, coef);
-  }
-
-  // x[i] *= factor.
-  static void scale(T* x, std::size_t n, T factor) {
+    if (coef >= T(1)) return;
 #pragma omp parallel for schedule(static)
-    for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i) x[i] *= factor;
+    for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i) x[i] *= coef;
   }
 
   // x, or 0 when x is subnormal. The moments of a weight that a subnet rarely trains decay by

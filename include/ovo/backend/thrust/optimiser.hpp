@@ -12,14 +12,6 @@ namespace ovo {
 
 template <class T, class System>
 struct thrust_optimiser {
-  // sum_i x[i]^2 in double, returned to the host.
-  static double sum_of_squares(const T* x, std::size_t n) {
-    return sum_over_indices<System>(static_cast<std::ptrdiff_t>(n),
-                                    [=] OVO_HOST_DEVICE(std::ptrdiff_t i) {
-                                      return static_cast<double>(x[i]) * static_cast<double>(x[i]);
-                                    });
-  }
-
   // total[0] = sum_i x[i]^2, summed in double where the values are: no wait for the host.
   static void sum_of_squares_into(const T* x, std::size_t n, T* total) {
     System::sum_into(
@@ -37,12 +29,6 @@ struct thrust_optimiser {
       const T coef = max_norm / (std::sqrt(total[0]) + T(1e-6));
       if (coef < T(1)) x[i] *= coef;
     });
-  }
-
-  // x[i] *= factor.
-  static void scale(T* x, std::size_t n, T factor) {
-    for_each_index<System>(static_cast<std::ptrdiff_t>(n),
-                           [=] OVO_HOST_DEVICE(std::ptrdiff_t i) { x[i] *= factor; });
   }
 
   // As cpu_optimiser::adamw_update (torch.optim.AdamW), moments flushed to zero below the
