@@ -25,6 +25,7 @@
 #include "ovo/io/subnet_export.hpp"
 #include "ovo/loss/cross_entropy.hpp"
 #include "ovo/loss/distillation.hpp"
+#include "ovo/loss/loss_values.hpp"
 #include "ovo/nn/activation.hpp"
 #include "ovo/nn/attention.hpp"
 #include "ovo/nn/basic_block.hpp"

@@ -107,6 +107,15 @@ void check_memory_and_products() {
     cpu_b::copy(src.host.data(), std::size_t(s.cols), flat.host.data() + 1);
     B::copy(src.device.data(), std::size_t(s.cols), flat.device.data() + 1);
     agree(flat, "fill, copy");
+    // An upload from a host buffer that does not wait, then the read that does: past the
+    // uploaded values the destination keeps its own.
+    typename B::template host_buffer<T> staged(std::size_t(s.cols));
+    for (int c = 0; c < s.cols; ++c) staged[std::size_t(c)] = T(0.5) * T(c) - T(3);
+    const std::span<const T> uploaded(staged.data(), staged.size());
+    cpu_b::copy_from_host_async(uploaded, flat.host.data() + 2);
+    B::copy_from_host_async(uploaded, flat.device.data() + 2);
+    agree(flat, "copy_from_host_async");
+    CHECK(flat.host[2 + std::size_t(s.cols) - 1] == staged[std::size_t(s.cols) - 1]);
 
     mirrored<B> bias(std::size_t(s.cols), 4), db(std::size_t(s.cols), 5);
     cpu_b::add_bias(dst.cpu(), bias.host.data());
@@ -385,22 +394,28 @@ void check_losses_and_optimisers() {
   for (const auto& s : shapes) {
     mirrored<B> logits(s.rows, s.cols, s.ld, 100, 3.0), target(s.rows, s.cols, s.ld + 1, 101),
         probs(s.rows, s.cols, s.ld + 2, 102), dlogits(s.rows, s.cols, s.ld, 103);
-    cpu_b::softmax(logits.cpu(), T(2), target.cpu());
-    B::softmax(logits.dev(), T(2), target.dev());
+    // Targets: the probabilities of other logits, so that the KL below is not zero.
+    cpu_b::softmax(probs.cpu(), T(2), target.cpu());
+    B::softmax(probs.dev(), T(2), target.dev());
     agree(target, "softmax");
-    for (const bool accumulate : {false, true}) {
-      const double expected = cpu_b::soft_cross_entropy(logits.cpu(), target.cpu(), T(2), T(0.7),
-                                                        dlogits.cpu(), accumulate);
-      const double got = B::soft_cross_entropy(logits.dev(), target.dev(), T(2), T(0.7),
-                                               dlogits.dev(), accumulate);
-      CHECK(got == doctest::Approx(expected).epsilon(1e-5));
-      agree(dlogits, "soft_cross_entropy");
-    }
-    const double no_gradient =
-        B::soft_cross_entropy(logits.dev(), target.dev(), T(1), T(1), matrix_view<T>{}, false);
-    CHECK(no_gradient == doctest::Approx(cpu_b::soft_cross_entropy(logits.cpu(), target.cpu(), T(1),
-                                                                   T(1), matrix_view<T>{}, false))
-                             .epsilon(1e-5));
+    // The mean loss in back-end memory (cross-entropy, then KL), the gradient written and added.
+    mirrored<B> loss(1, 104);
+    for (const bool relative : {false, true})
+      for (const bool accumulate : {false, true}) {
+        const soft_target_loss<T> how{
+            .temperature = T(2), .weight = T(0.7), .relative = relative, .accumulate = accumulate};
+        cpu_b::soft_cross_entropy(logits.cpu(), target.cpu(), how, dlogits.cpu(), loss.host.data());
+        B::soft_cross_entropy(logits.dev(), target.dev(), how, dlogits.dev(), loss.device.data());
+        agree(loss, relative ? "soft_cross_entropy (KL)" : "soft_cross_entropy");
+        agree(dlogits, "soft_cross_entropy's gradient");
+      }
+    // The loss alone, and the gradient alone.
+    cpu_b::soft_cross_entropy(logits.cpu(), target.cpu(), {}, matrix_view<T>{}, loss.host.data());
+    B::soft_cross_entropy(logits.dev(), target.dev(), {}, matrix_view<T>{}, loss.device.data());
+    agree(loss, "soft_cross_entropy without a gradient");
+    cpu_b::soft_cross_entropy(logits.cpu(), target.cpu(), {}, dlogits.cpu(), nullptr);
+    B::soft_cross_entropy(logits.dev(), target.dev(), {}, dlogits.dev(), nullptr);
+    agree(dlogits, "soft_cross_entropy without a loss");
   }
   for (const std::size_t n : {std::size_t(1), std::size_t(777), std::size_t(50000)}) {
     mirrored<B> param(n, 110), grad(n, 111), m(n, 112), v(n, 113), buffer(n, 114);

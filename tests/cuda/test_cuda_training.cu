@@ -31,4 +31,13 @@ TEST_CASE_TEMPLATE("CUDA computes a step's fp32 gradients as the CPU does", Case
   ovo::test::check_step_gradients_agree<Case, cuda_float>();
 }
 
+TEST_CASE_TEMPLATE("a training step on CUDA waits for the host once", Case, ovo::test::vit_case,
+                   ovo::test::emo_case) {
+  if (ovo::cuda::device_count() == 0) {
+    MESSAGE("no CUDA GPU: the CUDA back end's wait count is compiled, not run");
+    return;
+  }
+  ovo::test::check_one_wait_per_step<Case, cuda_float>();
+}
+
 }  // namespace

@@ -145,4 +145,49 @@ void check_step_gradients_agree() {
   CHECK(difference < 1e-4);
 }
 
+// Back end B counting its waits: reads (copy_to_host) and waited uploads (copy_from_host).
+template <class B>
+struct counting_waits : B {
+  using T = typename B::scalar;
+  static inline long reads = 0, waited_uploads = 0;
+  static void copy_to_host(const T* src, std::span<T> host) {
+    ++reads;
+    B::copy_to_host(src, host);
+  }
+  static void copy_from_host(std::span<const T> host, T* dst) {
+    ++waited_uploads;
+    B::copy_from_host(host, dst);
+  }
+};
+
+// Every training step of each sampling rule (one subnet; OVO's teacher and student; the sandwich
+// rule's four subnets), with clipping and without drop-path, waits for the host once: its read of
+// its losses. Its uploads of the batch and the targets do not wait. (Drop-path's scales, drawn on
+// the host, are uploaded with a wait per block.)
+template <class Case, class B>
+void check_one_wait_per_step() {
+  using counted = counting_waits<B>;
+  static_assert(backend<counted>);
+  for (const auto strategy :
+       {sampling_strategy::uniform, sampling_strategy::ovo, sampling_strategy::sandwich}) {
+    CAPTURE(to_string(strategy));
+    auto net = Case::template make<counted>();
+    rng_engine init(1);
+    net.initialize(init);
+    auto loader = Case::loader();
+    trainer_options options;
+    options.total_steps = 5;
+    options.max_grad_norm = 1.0;
+    options.log_every = 2;
+    options.sampler.strategy = strategy;
+    supernet_trainer<typename Case::space, typename Case::template net<counted>, synthetic_loader>
+        trainer(net, loader, options);
+    counted::reads = counted::waited_uploads = 0;
+    trainer.train();
+    CHECK(trainer.history().size() == 3);
+    CHECK(counted::reads == options.total_steps);
+    CHECK(counted::waited_uploads == 0);
+  }
+}
+
 }  // namespace ovo::test

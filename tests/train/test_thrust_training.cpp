@@ -22,4 +22,10 @@ TEST_CASE_TEMPLATE("Thrust on OpenMP computes a step's fp32 gradients as the CPU
   ovo::test::check_step_gradients_agree<Case, thrust_float>();
 }
 
+TEST_CASE_TEMPLATE("a training step waits for the host once, on the CPU and on Thrust", Case,
+                   ovo::test::vit_case, ovo::test::emo_case) {
+  ovo::test::check_one_wait_per_step<Case, ovo::cpu<double>>();
+  ovo::test::check_one_wait_per_step<Case, thrust_double>();
+}
+
 }  // namespace

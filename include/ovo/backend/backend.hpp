@@ -7,6 +7,7 @@
 
 #include "ovo/backend/conv_geometry.hpp"
 #include "ovo/backend/matrix_view.hpp"
+#include "ovo/backend/soft_target_loss.hpp"
 #include "ovo/backend/window_geometry.hpp"
 
 namespace ovo {
@@ -24,8 +25,10 @@ namespace ovo {
 // Synchronisation: ops are issued in program order on the calling thread's current context (for a
 // GPU, its stream) and may return before they have run. The ops that hand values to the host
 // wait for everything issued before them: copy_to_host and copy_from_host (the host span may be
-// reused on return) and soft_cross_entropy (it returns a double). No other op waits, so the host
-// must not read back-end memory except through these.
+// reused on return). copy_from_host_async does not wait: its host values must stay as they are
+// until the next copy_to_host, which a step's read of its losses is. No other op waits (losses,
+// norms and their checks stay in back-end memory), so the host must not read back-end memory except
+// through copy_to_host; a training step reads its losses once, together (loss/loss_values.hpp).
 //
 // State: ops are static functions. What a back end needs besides memory (a GPU's stream and BLAS
 // handle) is its `context`; each thread has a current one, `B::current_context()`, which the ops
@@ -37,6 +40,12 @@ namespace ovo {
 //                                                        is the host's (a pointer the host reads)
 //   copy_from_host(span<const T> host, T* dst)           dst[:host.size()] written; synchronises
 //   copy_to_host(const T* src, span<T> host)             host written; synchronises
+//   host_buffer<U>                                       host memory (data(), size(), [i]) that
+//                                                        uploads read directly: page-locked on a
+//                                                        GPU, so that they need not wait
+//   copy_from_host_async(span<const T> host, T* dst)     dst[:host.size()] written; returns at
+//                                                        once: host unchanged until the next
+//                                                        copy_to_host (best from a host_buffer)
 //   fill(T* p, size_t n, T value)                        p[:n] written
 //   copy(const T* src, size_t n, T* dst)                 dst[:n] written
 //   copy(view<const T> src, view<T> dst)                 dst written, same shape as src
@@ -126,16 +135,20 @@ namespace ovo {
 //   scale_per_sample(view<const T> dx, const T* keep, batch, view<T> dy)
 //                                                        dy = keep[b] * dx per sample, written
 //  losses
-//   soft_cross_entropy(logits, target, temperature, weight, dlogits, accumulate) -> double
-//                                                        the mean loss (synchronises); dlogits
-//                                                        written (+= when accumulate) unless
-//                                                        its data is null
+//   soft_cross_entropy(logits, target, soft_target_loss<T> how, dlogits, T* loss)
+//                                                        loss[0] written unless loss is null:
+//                                                        the mean over rows of the cross-entropy
+//                                                        (or KL) at how.temperature; dlogits =
+//                                                        how.weight * its gradient, written (+=
+//                                                        when how.accumulate) unless its data is
+//                                                        null (soft_target_loss.hpp)
 //   softmax(logits, temperature, probs)                  probs written
 //  optimiser and reductions (flat buffers of n values)
 //   sum_of_squares_into(const T* x, size_t n, T* total)  total[0] written: sum of x^2 (in double)
 //   clip_to_norm(T* x, size_t n, const T* total, T max)  x *= max / (sqrt(total[0]) + 1e-6) where
 //                                                        that is below 1 (total: a sum of squares
-//                                                        in back-end memory, never read by the host)
+//                                                        in back-end memory, never read by the
+//                                                        host)
 //   adamw_update(param, grad, exp_avg, exp_avg_sq, n, lr, beta1, beta2, eps, weight_decay, step)
 //                                                        param, exp_avg, exp_avg_sq updated
 //   sgd_update(param, grad, momentum_buffer, n, lr, momentum, weight_decay, nesterov, first_step)
@@ -148,15 +161,18 @@ concept backend = requires(std::span<const typename B::scalar> host_in,
                            const typename B::scalar* cp, std::size_t n, typename B::scalar s,
                            matrix_view<typename B::scalar> m,
                            matrix_view<const typename B::scalar> cm, bool flag, int i, double d,
-                           long step, const conv_geometry& g, const window_geometry& w) {
+                           long step, const conv_geometry& g, const window_geometry& w,
+                           const soft_target_loss<typename B::scalar>& loss) {
   typename B::scalar;
   typename B::template buffer<typename B::scalar>;
+  typename B::template host_buffer<typename B::scalar>;
   typename B::context;
   { B::current_context() } -> std::same_as<typename B::context&>;
   // memory
   { B::host_memory } -> std::convertible_to<bool>;
   { B::copy_from_host(host_in, p) } -> std::same_as<void>;
   { B::copy_to_host(cp, host_out) } -> std::same_as<void>;
+  { B::copy_from_host_async(host_in, p) } -> std::same_as<void>;
   { B::fill(p, n, s) } -> std::same_as<void>;
   { B::copy(cp, n, p) } -> std::same_as<void>;
   { B::copy(cm, m) } -> std::same_as<void>;
@@ -209,7 +225,7 @@ concept backend = requires(std::span<const typename B::scalar> host_in,
   { B::add_scaled_residual(m, cm, cp, i) } -> std::same_as<void>;
   { B::scale_per_sample(cm, cp, i, m) } -> std::same_as<void>;
   // losses
-  { B::soft_cross_entropy(cm, cm, s, s, m, flag) } -> std::same_as<double>;
+  { B::soft_cross_entropy(cm, cm, loss, m, p) } -> std::same_as<void>;
   { B::softmax(cm, s, m) } -> std::same_as<void>;
   // optimiser and reductions
   { B::sum_of_squares_into(cp, n, p) } -> std::same_as<void>;

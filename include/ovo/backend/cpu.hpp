@@ -46,6 +46,8 @@ struct cpu : cpu_memory<Scalar>,
   using gemm_policy = Gemm;
   template <class U>
   using buffer = std::vector<U, Eigen::aligned_allocator<U>>;
+  template <class U>
+  using host_buffer = std::vector<U>;
 
   // The CPU needs no per-thread state: every op runs on the calling thread and its OpenMP team,
   // and has finished when it returns.

@@ -27,6 +27,9 @@ namespace ovo {
 //   context, current_context()     the per-thread state (a GPU's stream and cuBLAS handle)
 //   copy_from_host(const T* host, size_t n, T* dst), copy_to_host(const T* src, size_t n, T* host)
 //                                  transfers that return when done
+//   host_buffer<U>, copy_from_host_async(const T* host, size_t n, T* dst)
+//                                  host memory that uploads read directly, and an upload that
+//                                  returns before it is done
 //   sum_into(ptrdiff_t n, F f, T* out)
 //                                  out[0] = sum of f(i) for i < n in double, in the system's
 //                                  memory, without waiting for it
@@ -51,6 +54,8 @@ struct thrust_backend : thrust_memory<Scalar, System>,
   using system = System;
   template <class U>
   using buffer = typename System::template buffer<U>;
+  template <class U>
+  using host_buffer = typename System::template host_buffer<U>;
   using context = typename System::context;
   static context& current_context() { return System::current_context(); }
 };

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "ovo/backend/matrix_view.hpp"
+#include "ovo/backend/soft_target_loss.hpp"
 
 namespace ovo {
 
@@ -28,15 +29,17 @@ void smoothed_one_hot(std::span<const int> labels, int classes, double smoothing
   }
 }
 
-// Mean over rows of -sum_c targets[r, c] * log softmax(logits[r])_c. Writes (or adds, when
+// loss[0] = the mean over rows of -sum_c targets[r, c] * log softmax(logits[r])_c, in back-end
+// memory (a loss_values slot) and without a wait, unless loss is null. Writes (or adds, when
 // accumulate) weight * d(loss)/d(logits) into dlogits unless it is null.
 template <class Backend, class T = typename Backend::scalar>
-double cross_entropy(const std::type_identity_t<T>* logits, const std::type_identity_t<T>* targets,
-                     int rows, int classes, std::type_identity_t<T>* dlogits, T weight = T(1),
-                     bool accumulate = false) {
-  return Backend::soft_cross_entropy(make_matrix_view(logits, rows, classes),
-                                     make_matrix_view(targets, rows, classes), T(1), weight,
-                                     make_matrix_view(dlogits, rows, classes), accumulate);
+void cross_entropy(const std::type_identity_t<T>* logits, const std::type_identity_t<T>* targets,
+                   int rows, int classes, std::type_identity_t<T>* loss,
+                   std::type_identity_t<T>* dlogits, T weight = T(1), bool accumulate = false) {
+  Backend::soft_cross_entropy(make_matrix_view(logits, rows, classes),
+                              make_matrix_view(targets, rows, classes),
+                              soft_target_loss<T>{.weight = weight, .accumulate = accumulate},
+                              make_matrix_view(dlogits, rows, classes), loss);
 }
 
 }  // namespace ovo

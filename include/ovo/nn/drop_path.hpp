@@ -26,13 +26,17 @@ struct drop_path {
       : rate(rate_), keep(ws.reserve(static_cast<std::size_t>(max_batch))) {}
 
   // x [batch * rows per sample, C] += keep * branch; draws the scales from a training pass's
-  // engine (one draw per sample, none when the rate is 0).
+  // engine (one draw per sample, uploaded), or sets them to 1 on the back end when the pass is
+  // not training or the rate is 0.
   void forward(workspace<Backend>& ws, matrix_view<T> x, matrix_view<const T> branch, int batch,
                const forward_mode& mode) const {
-    std::vector<T> scales(static_cast<std::size_t>(batch), T(1));
-    if (mode.training() && rate > 0)
+    if (mode.training() && rate > 0) {
+      std::vector<T> scales(static_cast<std::size_t>(batch));
       for (auto& s : scales) s = uniform_unit(mode.rng()) < rate ? T(0) : T(1.0 / (1.0 - rate));
-    Backend::copy_from_host(scales, ws[keep]);
+      Backend::copy_from_host(scales, ws[keep]);
+    } else {
+      Backend::fill(ws[keep], static_cast<std::size_t>(batch), T(1));
+    }
     Backend::add_scaled_residual(x, branch, ws[keep], batch);
   }
 

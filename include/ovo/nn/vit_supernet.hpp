@@ -318,16 +318,19 @@ class vit_supernet {
                                               images.batch, max_batch_));
   }
 
-  // Per-sample keep scales of block `index`'s two residual branches: 1 without drop-path, else
-  // 0 with probability rate and 1 / (1 - rate) otherwise.
+  // Per-sample keep scales of block `index`'s two residual branches: 1 without drop-path (set on
+  // the back end, no upload), else 0 with probability rate and 1 / (1 - rate) otherwise.
   void draw_keep_scales(const block_type& blk, int index, int batch, rng_engine* rng) {
-    keep_host_.assign(static_cast<std::size_t>(batch), T(1));
     const double rate =
         shape_.depth > 1 ? drop_path_rate * index / (shape_.depth - 1) : drop_path_rate;
     const std::array slots{blk.keep_attn, blk.keep_mlp};
     for (auto slot : slots) {
-      if (drop_path_active_ && rng != nullptr)
-        for (auto& k : keep_host_) k = uniform_unit(*rng) < rate ? T(0) : T(1.0 / (1.0 - rate));
+      if (!drop_path_active_ || rng == nullptr) {
+        Backend::fill(ws_[slot], static_cast<std::size_t>(batch), T(1));
+        continue;
+      }
+      keep_host_.resize(static_cast<std::size_t>(batch));
+      for (auto& k : keep_host_) k = uniform_unit(*rng) < rate ? T(0) : T(1.0 / (1.0 - rate));
       Backend::copy_from_host(keep_host_, ws_[slot]);
     }
   }

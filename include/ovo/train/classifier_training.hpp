@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "ovo/loss/cross_entropy.hpp"
+#include "ovo/loss/loss_values.hpp"
 #include "ovo/nn/supernet.hpp"
 #include "ovo/optim/schedule.hpp"
 #include "ovo/optim/sgd.hpp"
@@ -154,17 +155,19 @@ class classifier_trainer {
           net_.max_batch(), input.channels, input.height, input.width));
     const auto values = batch.images.size();
     for (std::size_t i = 0; i < values; ++i) host_images_[i] = T(batch.images[i]);
-    Backend::copy_from_host(std::span<const T>(host_images_.data(), values), images_.data());
+    // Not waited for: the previous step's read of its loss ended the previous upload.
+    Backend::copy_from_host_async(std::span<const T>(host_images_.data(), values), images_.data());
     const image_batch<T> images{images_.data(), batch.size, batch.channels, batch.height,
                                 batch.width};
     const T* targets = targets_.from_soft(batch.targets);
     rng_engine rng(seeds::step(options_.seed, s));
     net_.parameters().zero_grad();
     const T* logits = net_.forward(images, arch_, forward_mode::train(rng));
-    const double loss =
-        cross_entropy<Backend>(logits, targets, batch.size, net_.classes(), dlogits_.data());
-    detail::require_finite_loss(loss, "cross-entropy", s + 1, arch_);
+    cross_entropy<Backend>(logits, targets, batch.size, net_.classes(), loss_.slot(0),
+                           dlogits_.data());
     net_.backward(dlogits_.data());
+    const double loss = loss_.read(1)[0];
+    detail::require_finite_loss(loss, "cross-entropy", s + 1, arch_);
     const double lr = schedule_(s);
     optimizer_.step(lr);
     interval_.lr += lr;
@@ -197,7 +200,8 @@ class classifier_trainer {
   sgd<Backend> optimizer_;
   detail::staged_targets<Backend> targets_;
   typename Backend::template buffer<T> dlogits_, images_;
-  std::vector<T> host_images_;
+  loss_values<Backend> loss_;
+  typename Backend::template host_buffer<T> host_images_;
   cosine_schedule schedule_;
   std::vector<training_record> history_;
   interval_sums interval_;

@@ -12,6 +12,7 @@
 
 #include "ovo/loss/cross_entropy.hpp"
 #include "ovo/loss/distillation.hpp"
+#include "ovo/loss/loss_values.hpp"
 #include "ovo/nn/supernet.hpp"
 #include "ovo/optim/adamw.hpp"
 #include "ovo/train/step_support.hpp"
@@ -91,10 +92,9 @@ class distillation_step {
     detail::require_batch(labels.size(), images.batch, "labels");
     const T* staged = targets_.from_labels(labels, step_.label_smoothing);
     const long step = optimizer.steps() + 1;
-    const auto losses =
-        train(net, images, staged,
-              subnet_teacher(net, images, staged, teacher, step, rng, no_frozen_logits), students,
-              step, rng);
+    const auto losses = train(net, images, staged,
+                              subnet_teacher(net, images, staged, teacher, rng, no_frozen_logits),
+                              students, step, rng);
     detail::clip_and_update(net.parameters(), optimizer, clip_, step_.max_grad_norm, lr);
     return losses;
   }
@@ -121,8 +121,8 @@ class distillation_step {
                                 std::span<const arch_type> students, long step, rng_engine& rng) {
     const T* staged = soft_targets(net, images, targets);
     return train(net, images, staged,
-                 subnet_teacher(net, images, staged, teacher, step, rng, no_frozen_logits),
-                 students, step, rng);
+                 subnet_teacher(net, images, staged, teacher, rng, no_frozen_logits), students,
+                 step, rng);
   }
   // The same with a teacher subnet that learns from a frozen network as the students learn from
   // it: its loss is (1 - alpha) CE + alpha T^2 KL(frozen || teacher subnet) (the chain frozen
@@ -134,20 +134,19 @@ class distillation_step {
                                 long step, rng_engine& rng) {
     const T* staged = soft_targets(net, images, targets);
     const auto above = [&frozen, &images] { return frozen.logits(images); };
-    return train(net, images, staged,
-                 subnet_teacher(net, images, staged, teacher, step, rng, above), students, step,
-                 rng);
+    return train(net, images, staged, subnet_teacher(net, images, staged, teacher, rng, above),
+                 students, step, rng);
   }
   template <frozen_teacher<T> Teacher>
   distillation_losses gradients(Net& net, const image_batch<T>& images,
                                 std::span<const float> targets, Teacher& teacher,
                                 std::span<const arch_type> students, long step, rng_engine& rng) {
     const T* staged = soft_targets(net, images, targets);
-    const auto frozen = [&](distillation_losses& losses) {
+    const auto frozen = [&] {
       const T* logits = teacher.logits(images);
-      losses.teacher = cross_entropy<Backend>(logits, staged, images.batch, net.classes(),
-                                              static_cast<T*>(nullptr));
-      return logits;
+      cross_entropy<Backend>(logits, staged, images.batch, net.classes(), losses_.slot(teacher_ce),
+                             static_cast<T*>(nullptr));
+      return teacher_pass{logits, nullptr, false};
     };
     return train(net, images, staged, frozen, students, step, rng);
   }
@@ -176,51 +175,76 @@ class distillation_step {
 
   static const T* no_frozen_logits() { return nullptr; }
 
+  // What the students learn from: the teacher's logits (valid while they run) and, for a teacher
+  // subnet trained in the step, its arch and whether it learnt from a frozen network too.
+  struct teacher_pass {
+    const T* logits;
+    const arch_type* trained;
+    bool above_frozen;
+  };
+
+  // Slots of losses_: the teacher's CE and KL to a frozen network, then each student's CE and KL.
+  static constexpr std::size_t teacher_ce = 0, teacher_kl = 1;
+  static constexpr std::size_t student_ce(std::size_t i) { return 2 + 2 * i; }
+  static constexpr std::size_t student_kl(std::size_t i) { return 3 + 2 * i; }
+
   // The teacher subnet trained on the targets and, when above() gives a frozen network's logits,
-  // on the KL to them: its CE reported, its gradient accumulated, its logits kept.
+  // on the KL to them: its gradient accumulated, its logits kept.
   template <class FrozenLogits>
   auto subnet_teacher(Net& net, const image_batch<T>& images, const T* targets,
-                      const arch_type& teacher, long step, rng_engine& rng, FrozenLogits above) {
-    return [&, targets, step, above](distillation_losses& losses) -> const T* {
+                      const arch_type& teacher, rng_engine& rng, FrozenLogits above) {
+    return [&, targets, above]() -> teacher_pass {
       const int b = images.batch, classes = net.classes();
       const T* logits = net.forward(images, teacher, forward_mode::train(rng));
       Backend::copy(logits, static_cast<std::size_t>(b) * classes, teacher_logits_.data());
       const T* frozen = above();  // another network: the subnet's activations stay
       const double alpha = frozen ? options_.alpha : 0.0;
-      losses.teacher =
-          cross_entropy<Backend>(logits, targets, b, classes, dlogits_.data(), T(1.0 - alpha));
-      double loss = (1.0 - alpha) * losses.teacher;
+      cross_entropy<Backend>(logits, targets, b, classes, losses_.slot(teacher_ce), dlogits_.data(),
+                             T(1.0 - alpha));
       if (frozen)
-        loss += alpha * distillation_kl<Backend>(logits, frozen, b, classes, options_.temperature,
-                                                 teacher_probs_.data(), dlogits_.data(), T(alpha),
-                                                 true);
-      detail::require_finite_loss(loss, "teacher", step, teacher);
+        distillation_kl<Backend>(logits, frozen, b, classes, options_.temperature,
+                                 teacher_probs_.data(), losses_.slot(teacher_kl), dlogits_.data(),
+                                 T(alpha), true);
       net.backward(dlogits_.data());
-      return teacher_logits_.data();
+      return {teacher_logits_.data(), &teacher, frozen != nullptr};
     };
   }
 
-  // Zeroes the gradients, runs the teacher (which reports its loss and returns logits that stay
-  // valid while the students run), then each student on CE + KL, accumulating their gradients.
-  template <class TeacherLogits>
+  // Zeroes the gradients, runs the teacher, then each student on CE + KL, accumulating their
+  // gradients; the losses stay in back-end memory until one read after the last backward pass,
+  // which checks them, teacher first.
+  template <class Teacher>
   distillation_losses train(Net& net, const image_batch<T>& images, const T* targets,
-                            TeacherLogits&& teacher_logits, std::span<const arch_type> students,
-                            long step, rng_engine& rng) {
+                            Teacher&& run_teacher, std::span<const arch_type> students, long step,
+                            rng_engine& rng) {
     const int b = images.batch, classes = net.classes();
-    distillation_losses losses;
-    net.parameters().zero_grad();
-    const T* teacher = teacher_logits(losses);
     const double alpha = options_.alpha;
-    for (const arch_type& student : students) {
-      const T* logits = net.forward(images, student, forward_mode::train(rng));
-      const double ce =
-          cross_entropy<Backend>(logits, targets, b, classes, dlogits_.data(), T(1.0 - alpha));
-      const double kl =
-          distillation_kl<Backend>(logits, teacher, b, classes, options_.temperature,
-                                   teacher_probs_.data(), dlogits_.data(), T(alpha), true);
-      const double loss = (1.0 - alpha) * ce + alpha * kl;
-      detail::require_finite_loss(loss, "student", step, student);
+    losses_.reserve(student_ce(students.size()));
+    net.parameters().zero_grad();
+    const teacher_pass teacher = run_teacher();
+    for (std::size_t i = 0; i < students.size(); ++i) {
+      const T* logits = net.forward(images, students[i], forward_mode::train(rng));
+      cross_entropy<Backend>(logits, targets, b, classes, losses_.slot(student_ce(i)),
+                             dlogits_.data(), T(1.0 - alpha));
+      distillation_kl<Backend>(logits, teacher.logits, b, classes, options_.temperature,
+                               teacher_probs_.data(), losses_.slot(student_kl(i)), dlogits_.data(),
+                               T(alpha), true);
       net.backward(dlogits_.data());
+    }
+    const auto values = losses_.read(student_ce(students.size()));
+    const double scale = distillation_scale(options_.temperature);
+    distillation_losses losses;
+    losses.teacher = values[teacher_ce];
+    if (teacher.trained) {
+      const double a = teacher.above_frozen ? alpha : 0.0;
+      double loss = (1.0 - a) * losses.teacher;
+      if (teacher.above_frozen) loss += a * scale * values[teacher_kl];
+      detail::require_finite_loss(loss, "teacher", step, *teacher.trained);
+    }
+    for (std::size_t i = 0; i < students.size(); ++i) {
+      const double kl = scale * values[student_kl(i)];
+      const double loss = (1.0 - alpha) * values[student_ce(i)] + alpha * kl;
+      detail::require_finite_loss(loss, "student", step, students[i]);
       losses.student += loss / static_cast<double>(students.size());
       losses.kl += kl / static_cast<double>(students.size());
     }
@@ -232,6 +256,7 @@ class distillation_step {
   grad_norm_clipper<Backend> clip_;
   detail::staged_targets<Backend> targets_;
   typename Backend::template buffer<T> dlogits_, teacher_logits_, teacher_probs_;
+  loss_values<Backend> losses_;
 };
 
 }  // namespace ovo

@@ -26,7 +26,9 @@ struct step_options {
 
 namespace detail {
 
-// Target rows [batch, classes] in back-end memory, from soft targets or smoothed hard labels.
+// Target rows [batch, classes] in back-end memory, from soft targets or smoothed hard labels,
+// uploaded without a wait: the host rows are rewritten only by the next call, after the step's
+// read of its losses.
 template <class Backend>
 class staged_targets {
  public:
@@ -41,13 +43,13 @@ class staged_targets {
     check_rows(labels.size() * static_cast<std::size_t>(classes_));
     const auto n = labels.size() * static_cast<std::size_t>(classes_);
     smoothed_one_hot<T>(labels, classes_, smoothing, std::span<T>(host_.data(), n));
-    Backend::copy_from_host(std::span<const T>(host_.data(), n), device_.data());
+    Backend::copy_from_host_async(std::span<const T>(host_.data(), n), device_.data());
     return device_.data();
   }
   const T* from_soft(std::span<const float> targets) {
     check_rows(targets.size());
     for (std::size_t i = 0; i < targets.size(); ++i) host_[i] = static_cast<T>(targets[i]);
-    Backend::copy_from_host(std::span<const T>(host_.data(), targets.size()), device_.data());
+    Backend::copy_from_host_async(std::span<const T>(host_.data(), targets.size()), device_.data());
     return device_.data();
   }
 
@@ -60,7 +62,7 @@ class staged_targets {
                       n, classes_, host_.size() / static_cast<std::size_t>(classes_)));
   }
   int classes_;
-  std::vector<T> host_;
+  typename Backend::template host_buffer<T> host_;
   typename Backend::template buffer<T> device_;
 };
 

@@ -2,6 +2,7 @@
 // a cosine schedule, periodic checkpoints, and a resume that continues exactly where a run stopped.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <filesystem>
@@ -19,6 +20,7 @@
 
 #include "ovo/io/checkpoint.hpp"
 #include "ovo/loss/cross_entropy.hpp"
+#include "ovo/loss/loss_values.hpp"
 #include "ovo/nn/supernet.hpp"
 #include "ovo/optim/adamw.hpp"
 #include "ovo/optim/clip.hpp"
@@ -167,8 +169,8 @@ class supernet_trainer {
       throw std::invalid_argument("supernet_trainer::focus_with: the held-out set has no batch");
     focus_ = &sampler;
     held_out_ = &held_out;
-    focus_losses_ = typename Backend::template buffer<T>(
-        static_cast<std::size_t>(sampler.options().candidates));
+    focus_losses_.reserve(static_cast<std::size_t>(
+        std::max(sampler.options().candidates, sampler.options().update_samples)));
   }
 
   // Trains `a` alone at every step in place of the sampler's subnets: stand-alone training of one
@@ -366,10 +368,13 @@ class supernet_trainer {
     return fields;
   }
 
-  // The loss of `a` (evaluation pass) on images and staged targets.
-  double batch_loss(const arch_of<Net>& a, const image_batch<T>& images, const T* targets) {
+  // Writes the loss of `a` (evaluation pass) on images and staged targets into slot i of
+  // focus_losses_, without a wait.
+  void batch_loss(const arch_of<Net>& a, const image_batch<T>& images, const T* targets,
+                  std::size_t i) {
     const T* logits = net_.forward(images, a, forward_mode::eval());
-    return cross_entropy<Backend>(logits, targets, images.batch, net_.classes(), nullptr);
+    cross_entropy<Backend>(logits, targets, images.batch, net_.classes(), focus_losses_.slot(i),
+                           static_cast<T*>(nullptr));
   }
 
   // The step's subnets: the one arch of train_only(); otherwise from the learned sampler when there
@@ -383,11 +388,10 @@ class supernet_trainer {
         return draw_step_archs<Space>(options_.sampler, rng, [&](rng_engine& r) {
           const auto candidates = focus_->draw_step(r).candidates;
           if (candidates.size() == 1) return candidates.front();
-          std::vector<T> losses;
-          for (const auto& a : candidates) losses.push_back(T(batch_loss(a, images, staged)));
-          Backend::copy_from_host(std::span<const T>(losses), focus_losses_.data());
-          group_.average(focus_losses_.data(), losses.size());
-          Backend::copy_to_host(focus_losses_.data(), losses);
+          for (std::size_t i = 0; i < candidates.size(); ++i)
+            batch_loss(candidates[i], images, staged, i);
+          group_.average(focus_losses_.slot(0), candidates.size());
+          const auto losses = focus_losses_.read(candidates.size());
           return candidates[static_cast<std::size_t>(
               std::min_element(losses.begin(), losses.end()) - losses.begin())];
         });
@@ -408,13 +412,15 @@ class supernet_trainer {
       const auto images = held_out_->batch_images(index);
       const T* targets = focus_targets_.from_labels(held_out_->batch_labels(index), 0.0);
       rng_engine rng(seeds::sampler_update(options_.seed, done));
+      const auto samples = static_cast<std::size_t>(o.update_samples);
       for (int bin = 0; bin < focus_->bins(); ++bin) {
         std::vector<arch_of<Net>> archs;
-        std::vector<double> rewards;
-        for (int i = 0; i < o.update_samples; ++i) {
+        for (std::size_t i = 0; i < samples; ++i) {
           archs.push_back(focus_->draw(bin, rng));
-          rewards.push_back(-batch_loss(archs.back(), images, targets));
+          batch_loss(archs.back(), images, targets, i);
         }
+        std::vector<double> rewards;
+        for (const T loss : focus_losses_.read(samples)) rewards.push_back(-double(loss));
         focus_->update(bin, archs, rewards);
       }
     }
@@ -434,8 +440,9 @@ class supernet_trainer {
                rows = static_cast<std::size_t>(shard.count);
     for (std::size_t i = 0; i < rows * per_image; ++i)
       host_images_[i] = T(batch.images[first * per_image + i]);
-    Backend::copy_from_host(std::span<const T>(host_images_.data(), rows * per_image),
-                            images_.data());
+    // Not waited for: the previous step's read of its losses ended the previous upload.
+    Backend::copy_from_host_async(std::span<const T>(host_images_.data(), rows * per_image),
+                                  images_.data());
     const image_batch<T> images{images_.data(), shard.count, batch.channels, batch.height,
                                 batch.width};
     const std::span<const float> targets(batch.targets.data() + first * per_target,
@@ -515,12 +522,13 @@ class supernet_trainer {
   focusformer_sampler<Space>* focus_ = nullptr;  // null: no learned sampler
   const evaluation_set<Backend>* held_out_ = nullptr;
   detail::staged_targets<Backend> focus_targets_{net_.max_batch(), net_.classes()};
-  typename Backend::template buffer<T> focus_losses_;  // the candidates' losses
+  loss_values<Backend> focus_losses_;  // the candidates' or the update's losses
   grad_norm_clipper<Backend> clip_;
   touched_blocks touched_;                       // the step's subnets' gradients
   typename Backend::template buffer<T> packed_;  // ... packed for the average
   typename Backend::template buffer<T> images_;
-  std::vector<T> host_images_ = std::vector<T>(images_.size());
+  typename Backend::template host_buffer<T> host_images_ =
+      typename Backend::template host_buffer<T>(images_.size());
   cosine_schedule schedule_;
   std::vector<training_record> history_;
   interval_sums interval_;

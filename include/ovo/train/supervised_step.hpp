@@ -4,6 +4,7 @@
 #include <span>
 
 #include "ovo/loss/cross_entropy.hpp"
+#include "ovo/loss/loss_values.hpp"
 #include "ovo/nn/supernet.hpp"
 #include "ovo/optim/adamw.hpp"
 #include "ovo/train/step_support.hpp"
@@ -56,14 +57,16 @@ class supervised_step {
   }
 
  private:
+  // The loss is read once, after the backward pass: the step's one wait.
   double gradients(Net& net, const image_batch<T>& images, const T* targets, const arch_type& a,
                    long step, rng_engine& rng) {
     net.parameters().zero_grad();
     const T* logits = net.forward(images, a, forward_mode::train(rng));
-    const double loss =
-        cross_entropy<Backend>(logits, targets, images.batch, net.classes(), dlogits_.data());
-    detail::require_finite_loss(loss, "cross-entropy", step, a);
+    cross_entropy<Backend>(logits, targets, images.batch, net.classes(), loss_.slot(0),
+                           dlogits_.data());
     net.backward(dlogits_.data());
+    const double loss = loss_.read(1)[0];
+    detail::require_finite_loss(loss, "cross-entropy", step, a);
     return loss;
   }
 
@@ -71,6 +74,7 @@ class supervised_step {
   grad_norm_clipper<Backend> clip_;
   detail::staged_targets<Backend> targets_;
   typename Backend::template buffer<T> dlogits_;
+  loss_values<Backend> loss_;
 };
 
 }  // namespace ovo

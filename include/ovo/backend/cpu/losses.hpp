@@ -6,20 +6,22 @@
 #include <cmath>
 
 #include "ovo/backend/matrix_view.hpp"
+#include "ovo/backend/soft_target_loss.hpp"
 
 namespace ovo {
 
 template <class T>
 struct cpu_losses {
-  // Mean over rows of -sum_c target[r, c] * log softmax(logits[r] / temperature)_c (logits and
-  // target [rows, classes]); writes (or adds, when accumulate) weight * d(mean loss)/d(logits) to
-  // dlogits unless dlogits.data is null; returns the mean loss.
-  static double soft_cross_entropy(matrix_view<const T> logits, matrix_view<const T> target,
-                                   T temperature, T weight, matrix_view<T> dlogits,
-                                   bool accumulate) {
+  // loss[0] = the mean over rows of how's cross-entropy (or KL) of softmax(logits[r] /
+  // temperature) against target[r] (logits and target [rows, classes]) unless loss is null;
+  // dlogits = how.weight * its gradient, written (+= when how.accumulate) unless dlogits.data is
+  // null.
+  static void soft_cross_entropy(matrix_view<const T> logits, matrix_view<const T> target,
+                                 const soft_target_loss<T>& how, matrix_view<T> dlogits, T* loss) {
     const int rows = logits.rows, classes = logits.cols;
     assert(target.rows == rows && target.cols == classes);
     assert(!dlogits.data || (dlogits.rows == rows && dlogits.cols == classes));
+    const T temperature = how.temperature;
     double total = 0;
     for (int r = 0; r < rows; ++r) {
       const T* z = logits.row(r);
@@ -29,21 +31,22 @@ struct cpu_losses {
       T sum = 0;
       for (int c = 0; c < classes; ++c) sum += std::exp((z[c] - max) / temperature);
       const T log_sum = std::log(sum);
-      T loss = 0, target_sum = 0;
+      T row_loss = 0, target_sum = 0;
       for (int c = 0; c < classes; ++c) {
-        loss -= t[c] * ((z[c] - max) / temperature - log_sum);
+        row_loss -= t[c] * ((z[c] - max) / temperature - log_sum);
+        if (how.relative && t[c] > T(0)) row_loss += t[c] * std::log(t[c]);
         target_sum += t[c];
       }
-      total += static_cast<double>(loss);
+      total += static_cast<double>(row_loss);
       if (dlogits.data) {
         T* d = dlogits.row(r);
-        const T factor = weight / (T(rows) * temperature);
+        const T factor = how.weight / (T(rows) * temperature);
         for (int c = 0; c < classes; ++c)
-          d[c] = (accumulate ? d[c] : T(0)) +
+          d[c] = (how.accumulate ? d[c] : T(0)) +
                  factor * (target_sum * std::exp((z[c] - max) / temperature - log_sum) - t[c]);
       }
     }
-    return total / rows;
+    if (loss) loss[0] = static_cast<T>(rows > 0 ? total / rows : 0);
   }
 
   // probs[r] = softmax(logits[r] / temperature), written.

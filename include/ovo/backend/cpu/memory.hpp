@@ -19,6 +19,9 @@ struct cpu_memory {
   static void copy_to_host(const T* src, std::span<T> host) {
     std::copy(src, src + host.size(), host.begin());
   }
+  static void copy_from_host_async(std::span<const T> host, T* dst) {
+    std::copy(host.begin(), host.end(), dst);
+  }
   static void fill(T* p, std::size_t n, T value) { std::fill(p, p + n, value); }
   static void copy(const T* src, std::size_t n, T* dst) { std::copy(src, src + n, dst); }
   // dst = src, row by row (same shape; each its own ld).

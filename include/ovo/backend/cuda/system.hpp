@@ -18,6 +18,7 @@
 #include "ovo/backend/cuda/check_cuda.hpp"
 #include "ovo/backend/cuda/cublas_call.hpp"
 #include "ovo/backend/cuda/device_buffer.hpp"
+#include "ovo/backend/cuda/pinned_buffer.hpp"
 #include "ovo/backend/gemm_plan.hpp"
 
 namespace ovo::cuda {
@@ -87,6 +88,8 @@ struct system {
   }
   template <class U>
   using buffer = device_buffer<U>;
+  template <class U>
+  using host_buffer = pinned_buffer<U>;
   static constexpr bool host_memory = false;
 
   template <class T>
@@ -96,6 +99,14 @@ struct system {
   template <class T>
   static void copy_to_host(const T* src, std::size_t n, T* host) {
     transfer(host, src, n * sizeof(T), cudaMemcpyDeviceToHost);
+  }
+  // Issued on the stream, not waited for: from pinned memory the host goes on at once.
+  template <class T>
+  static void copy_from_host_async(const T* host, std::size_t n, T* dst) {
+    if (n == 0) return;
+    check_cuda(cudaMemcpyAsync(dst, host, n * sizeof(T), cudaMemcpyHostToDevice,
+                               current_context().stream()),
+               "cudaMemcpyAsync");
   }
   template <class T>
   static void gemm(const column_major_call<T>& call) {

@@ -20,6 +20,9 @@ struct thrust_memory {
   static void copy_to_host(const T* src, std::span<T> host) {
     System::copy_to_host(src, host.size(), host.data());
   }
+  static void copy_from_host_async(std::span<const T> host, T* dst) {
+    System::copy_from_host_async(host.data(), host.size(), dst);
+  }
   static void fill(T* p, std::size_t n, T value) {
     for_each_index<System>(static_cast<std::ptrdiff_t>(n),
                            [=] OVO_HOST_DEVICE(std::ptrdiff_t i) { p[i] = value; });

@@ -20,6 +20,8 @@ struct thrust_omp_system {
   static auto policy() { return thrust::omp::par; }
   template <class U>
   using buffer = std::vector<U>;
+  template <class U>
+  using host_buffer = std::vector<U>;
   static constexpr bool host_memory = true;
   // The OpenMP system's ops have finished when they return: no state.
   struct context {};
@@ -34,6 +36,10 @@ struct thrust_omp_system {
   template <class T>
   static void copy_to_host(const T* src, std::size_t n, T* host) {
     std::copy(src, src + n, host);
+  }
+  template <class T>
+  static void copy_from_host_async(const T* host, std::size_t n, T* dst) {
+    std::copy(host, host + n, dst);
   }
   template <class T>
   static void gemm(const column_major_call<T>& call) {

@@ -57,7 +57,7 @@ std::vector<subnet_values> cross_entropy_gradients(Net& net, const arch_of<Net>&
   typename Backend::template buffer<scalar_of<Net>> dlogits(static_cast<std::size_t>(rows) *
                                                             static_cast<std::size_t>(classes));
   const auto* logits = net.forward(batch.images, a, forward_mode::eval());
-  cross_entropy<Backend>(logits, batch.targets, rows, classes, dlogits.data());
+  cross_entropy<Backend>(logits, batch.targets, rows, classes, nullptr, dlogits.data());
   net.backward(dlogits.data());
   return gather_subnet_values(net, a, true);
 }
