@@ -350,6 +350,23 @@ void check_windows_tokens_residuals() {
     B::scale_per_sample(x.dev(), keep.device.data(), batch, y.dev());
     agree(y, "scale_per_sample");
   }
+  // Drop-path's scales drawn where the values are, the same on both back ends: 0 or 1 / (1 -
+  // rate), zero at the rate's frequency, another seed another draw.
+  const double rate = 0.3;
+  for (const std::size_t n : {std::size_t(1), std::size_t(7), std::size_t(50000)}) {
+    mirrored<B> keep(n, 81), other(n, 82);
+    cpu_b::drop_path_scales(keep.host.data(), n, rate, 1234);
+    B::drop_path_scales(keep.device.data(), n, rate, 1234);
+    agree(keep, "drop_path_scales");
+    cpu_b::drop_path_scales(other.host.data(), n, rate, 1235);
+    const auto zeros = std::count(keep.host.begin(), keep.host.end(), T(0));
+    CHECK(std::count(keep.host.begin(), keep.host.end(), T(1.0 / (1.0 - rate))) ==
+          static_cast<std::ptrdiff_t>(n) - zeros);
+    if (n == 50000) {
+      CHECK(double(zeros) / double(n) == doctest::Approx(rate).epsilon(0.03));
+      CHECK(keep.host != other.host);
+    }
+  }
 }
 
 template <class B>

@@ -161,9 +161,9 @@ struct counting_waits : B {
 };
 
 // Every training step of each sampling rule (one subnet; OVO's teacher and student; the sandwich
-// rule's four subnets), with clipping and without drop-path, waits for the host once: its read of
-// its losses. Its uploads of the batch and the targets do not wait. (Drop-path's scales, drawn on
-// the host, are uploaded with a wait per block.)
+// rule's four subnets), with clipping and drop-path, waits for the host once: its read of its
+// losses. Its uploads of the batch and the targets do not wait; drop-path's scales are drawn on
+// the back end.
 template <class Case, class B>
 void check_one_wait_per_step() {
   using counted = counting_waits<B>;
@@ -174,6 +174,7 @@ void check_one_wait_per_step() {
     auto net = Case::template make<counted>();
     rng_engine init(1);
     net.initialize(init);
+    net.drop_path_rate = 0.2;
     auto loader = Case::loader();
     trainer_options options;
     options.total_steps = 5;

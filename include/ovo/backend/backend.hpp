@@ -3,6 +3,7 @@
 
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 
 #include "ovo/backend/conv_geometry.hpp"
@@ -129,6 +130,12 @@ namespace ovo {
 //                                                        d_patch_out written; dcls [e], dpos
 //                                                        [N, e] accumulate
 //  residuals
+//   drop_path_scales(T* keep, size_t n, double rate, uint64_t seed)
+//                                                        keep[:n] written: sample b's scale 0
+//                                                        with probability rate, else 1 / (1 -
+//                                                        rate), a function of (seed, b) alone
+//                                                        (drop_path_draw.hpp), drawn where the
+//                                                        values are
 //   add_to(view<const T> x, view<T> y)                   y += x (accumulates)
 //   add_scaled_residual(view<T> x, view<const T> y, const T* keep, batch)
 //                                                        x += keep[b] * y per sample (accumulates)
@@ -162,7 +169,7 @@ concept backend = requires(std::span<const typename B::scalar> host_in,
                            matrix_view<typename B::scalar> m,
                            matrix_view<const typename B::scalar> cm, bool flag, int i, double d,
                            long step, const conv_geometry& g, const window_geometry& w,
-                           const soft_target_loss<typename B::scalar>& loss) {
+                           const soft_target_loss<typename B::scalar>& loss, std::uint64_t seed) {
   typename B::scalar;
   typename B::template buffer<typename B::scalar>;
   typename B::template host_buffer<typename B::scalar>;
@@ -221,6 +228,7 @@ concept backend = requires(std::span<const typename B::scalar> host_in,
   { B::assemble_tokens(cm, cp, cm, i, m) } -> std::same_as<void>;
   { B::assemble_tokens_backward(cm, i, m, p, m) } -> std::same_as<void>;
   // residuals
+  { B::drop_path_scales(p, n, d, seed) } -> std::same_as<void>;
   { B::add_to(cm, m) } -> std::same_as<void>;
   { B::add_scaled_residual(m, cm, cp, i) } -> std::same_as<void>;
   { B::scale_per_sample(cm, cp, i, m) } -> std::same_as<void>;

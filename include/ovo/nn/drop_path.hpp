@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstddef>
-#include <vector>
 
 #include "ovo/backend/backend.hpp"
 #include "ovo/backend/matrix_view.hpp"
@@ -25,18 +24,15 @@ struct drop_path {
   drop_path(workspace<Backend>& ws, int max_batch, double rate_ = 0)
       : rate(rate_), keep(ws.reserve(static_cast<std::size_t>(max_batch))) {}
 
-  // x [batch * rows per sample, C] += keep * branch; draws the scales from a training pass's
-  // engine (one draw per sample, uploaded), or sets them to 1 on the back end when the pass is
-  // not training or the rate is 0.
+  // x [batch * rows per sample, C] += keep * branch. The scales are set on the back end: in a
+  // training pass with a rate drawn from one draw of the mode's engine (their seed), else 1.
   void forward(workspace<Backend>& ws, matrix_view<T> x, matrix_view<const T> branch, int batch,
                const forward_mode& mode) const {
-    if (mode.training() && rate > 0) {
-      std::vector<T> scales(static_cast<std::size_t>(batch));
-      for (auto& s : scales) s = uniform_unit(mode.rng()) < rate ? T(0) : T(1.0 / (1.0 - rate));
-      Backend::copy_from_host(scales, ws[keep]);
-    } else {
-      Backend::fill(ws[keep], static_cast<std::size_t>(batch), T(1));
-    }
+    const auto n = static_cast<std::size_t>(batch);
+    if (mode.training() && rate > 0)
+      Backend::drop_path_scales(ws[keep], n, rate, mode.rng()());
+    else
+      Backend::fill(ws[keep], n, T(1));
     Backend::add_scaled_residual(x, branch, ws[keep], batch);
   }
 

@@ -318,8 +318,9 @@ class vit_supernet {
                                               images.batch, max_batch_));
   }
 
-  // Per-sample keep scales of block `index`'s two residual branches: 1 without drop-path (set on
-  // the back end, no upload), else 0 with probability rate and 1 / (1 - rate) otherwise.
+  // Per-sample keep scales of block `index`'s two residual branches, set on the back end: 1
+  // without drop-path, else 0 with probability rate and 1 / (1 - rate) otherwise, from one
+  // draw of the engine per branch (the seed of its samples' scales).
   void draw_keep_scales(const block_type& blk, int index, int batch, rng_engine* rng) {
     const double rate =
         shape_.depth > 1 ? drop_path_rate * index / (shape_.depth - 1) : drop_path_rate;
@@ -329,9 +330,7 @@ class vit_supernet {
         Backend::fill(ws_[slot], static_cast<std::size_t>(batch), T(1));
         continue;
       }
-      keep_host_.resize(static_cast<std::size_t>(batch));
-      for (auto& k : keep_host_) k = uniform_unit(*rng) < rate ? T(0) : T(1.0 / (1.0 - rate));
-      Backend::copy_from_host(keep_host_, ws_[slot]);
+      Backend::drop_path_scales(ws_[slot], static_cast<std::size_t>(batch), rate, (*rng)());
     }
   }
 
@@ -346,7 +345,6 @@ class vit_supernet {
   workspace_slot patches_, patch_out_, cls_normed_, logits_, grad_, branch_, d_normed_;
   workspace_slot dq_, dk_, dv_, dout_, dscores_, d_hidden_;
   std::vector<workspace_slot> stream_;
-  std::vector<T> keep_host_;
   arch arch_;
   int batch_ = 0;
   bool drop_path_active_ = false;

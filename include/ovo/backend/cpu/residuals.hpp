@@ -2,13 +2,21 @@
 #pragma once
 
 #include <cassert>
+#include <cstddef>
+#include <cstdint>
 
+#include "ovo/backend/drop_path_draw.hpp"
 #include "ovo/backend/matrix_view.hpp"
 
 namespace ovo {
 
 template <class T>
 struct cpu_residuals {
+  // keep[b] = drop_path_keep(seed, b, rate) for b < n, written.
+  static void drop_path_scales(T* keep, std::size_t n, double rate, std::uint64_t seed) {
+    for (std::size_t b = 0; b < n; ++b) keep[b] = drop_path_keep<T>(seed, b, rate);
+  }
+
   // y += x (same shape), accumulated: a residual sum or a gradient reaching a tensor twice.
   static void add_to(matrix_view<const T> x, matrix_view<T> y) {
     assert(x.rows == y.rows && x.cols == y.cols);

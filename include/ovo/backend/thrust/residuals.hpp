@@ -3,7 +3,9 @@
 
 #include <cassert>
 #include <cstddef>
+#include <cstdint>
 
+#include "ovo/backend/drop_path_draw.hpp"
 #include "ovo/backend/host_device.hpp"
 #include "ovo/backend/matrix_view.hpp"
 #include "ovo/backend/thrust/index_loops.hpp"
@@ -12,6 +14,13 @@ namespace ovo {
 
 template <class T, class System>
 struct thrust_residuals {
+  // As cpu_residuals::drop_path_scales, one sample per thread: nothing to upload.
+  static void drop_path_scales(T* keep, std::size_t n, double rate, std::uint64_t seed) {
+    for_each_index<System>(static_cast<std::ptrdiff_t>(n), [=] OVO_HOST_DEVICE(std::ptrdiff_t b) {
+      keep[b] = drop_path_keep<T>(seed, static_cast<std::uint64_t>(b), rate);
+    });
+  }
+
   // y += x (same shape).
   static void add_to(matrix_view<const T> x, matrix_view<T> y) {
     assert(x.rows == y.rows && x.cols == y.cols);
