@@ -20,11 +20,7 @@ int run_program_on_cuda(int argc, char** argv, const program_info& info) {
   // Under mpirun, one GPU per process: its place on its machine picks it.
   if (parallel::mpi_initialised()) parallel::select_local_device();
 #endif
-  return run_program(argc, argv, info, fashion_mnist_entry, emo_fashion_mnist_entry,
-                     emo_cifar100_entry, emo_imagenet_entry, cifar100_tiny_entry,
-                     cifar100_small_entry, cifar100_base_entry, cifar100_tiny_224_entry,
-                     cifar100_small_224_entry, cifar100_base_224_entry, imagenet_tiny_entry,
-                     imagenet_small_entry, imagenet_base_entry, imagenette_tiny_entry);
+  return run_program_on_every_space(argc, argv, info);
 }
 
 }  // namespace ovo::app

@@ -24,6 +24,10 @@
 
 namespace ovo::app {
 
+// A program's command line run by the stages built for the CPU back end (apps/cpu_program.cpp,
+// the ovo_apps library): what the programs' main functions call.
+int run_program_on_cpu(int argc, char** argv, const program_info& info);
+
 // A program's command line run by the stages built for the CUDA back end, on the current GPU
 // (apps/cuda_program.cu; linked where OVO_CUDA is on, which defines OVO_APPS_CUDA).
 int run_program_on_cuda(int argc, char** argv, const program_info& info);

@@ -2,9 +2,11 @@
 // check-data.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <exception>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,23 +34,39 @@ struct space_entry {
   std::string_view name, description;
 };
 
-// Calls f(entry) for the entry named `name`; an unknown name lists the known ones.
+// Whether the program offers the space named `name` (all of them when it names none).
+inline bool offers(const program_info& info, std::string_view name) {
+  return info.spaces.empty() || std::ranges::find(info.spaces, name) != info.spaces.end();
+}
+
+// Calls f(entry) for the entry named `name` among those the program offers; another name lists
+// them.
 template <class F, class... Entries>
-void with_space(std::string_view name, F&& f, const Entries&... entries) {
+void with_space(const program_info& info, std::string_view name, F&& f, const Entries&... entries) {
   bool found = false;
   (
       [&] {
-        if (!found && entries.name == name) {
+        if (!found && entries.name == name && offers(info, name)) {
           found = true;
           f(entries);
         }
       }(),
       ...);
   if (!found) {
-    std::vector<std::string_view> names{entries.name...};
+    std::vector<std::string_view> names;
+    ((offers(info, entries.name) ? names.push_back(entries.name) : void()), ...);
     throw std::invalid_argument(
         fmt::format("--space {}: expected one of {}", name, fmt::join(names, ", ")));
   }
+}
+
+// Refuses a program that offers a space no entry has: a programming error.
+template <class... Entries>
+void check_offered_spaces(const program_info& info, const Entries&... entries) {
+  for (const auto& name : info.spaces)
+    if (((entries.name != name) && ...))
+      throw std::logic_error(
+          fmt::format("{}: offers space '{}', which no entry has", info.name, name));
 }
 
 // The arch an --arch value holds: JSON text, or a JSON file; not yet checked against a space.
@@ -96,6 +114,7 @@ inline int check_data(const std::filesystem::path& dir, unsigned threads) {
 
 template <class... Entries>
 int run_program(int argc, char** argv, const program_info& info, const Entries&... entries) {
+  check_offered_spaces(info, entries...);
   flush_subnormals_to_zero();
   [[maybe_unused]] const auto mpi = start_mpi(argc, argv);  // MPI for the run, when launched by it
   CLI::App app(info.description, info.name);
@@ -171,7 +190,9 @@ int run_program(int argc, char** argv, const program_info& info, const Entries&.
                              ": cannot silence its standard output");
   try {
     if (spaces->parsed()) {
-      (fmt::print("{:<28} {}\n", entries.name, entries.description), ...);
+      ((offers(info, entries.name) ? fmt::print("{:<28} {}\n", entries.name, entries.description)
+                                   : void()),
+       ...);
       return 0;
     }
     if (check->parsed()) return check_data(check_dir, check_threads);
@@ -180,13 +201,13 @@ int run_program(int argc, char** argv, const program_info& info, const Entries&.
     if (teacher.parsed()) require_one_process(processes, "train-teacher");
     if (c.device != device_name) {
       const auto offered = [](const auto&) {};
-      if (!teacher.parsed()) with_space(c.space, offered, entries...);
+      if (!teacher.parsed()) with_space(info, c.space, offered, entries...);
       return run_program_on(c.device, argc, argv, info);
     }
     configure_device(c);
     if (teacher.parsed()) return teacher.run(c);
     with_space(
-        c.space,
+        info, c.space,
         [&]<class Entry>(const Entry&) {
           using space = typename Entry::space;
           using source = typename Entry::source;

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -77,10 +78,12 @@ struct run_config {
   std::filesystem::path checkpoint() const { return out_dir / "supernet.safetensors"; }
 };
 
-// A program built on the stages: its name, what it does, and its defaults of the settings.
+// A program built on the stages: its name, what it does, its defaults of the settings, and the
+// names of the spaces it offers (apps/common/spaces.hpp; empty: all of them).
 struct program_info {
   std::string name, description;
   run_config defaults;
+  std::vector<std::string> spaces = {};
 };
 
 inline void add_data_options(CLI::App& app, run_config& c) {

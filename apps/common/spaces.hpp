@@ -46,4 +46,14 @@ inline constexpr space_entry<autoformer_tiny_imagenette, data::image_folder> ima
     "autoformer-t-imagenette",
     "AutoFormer-T choices, 224 px, patch 16, 10 classes (Imagenette folders)"};
 
+// A program's command line on every space above (those info offers), on this build's back end:
+// compiled once per back end (apps/cpu_program.cpp, apps/cuda_program.cu) for every program.
+inline int run_program_on_every_space(int argc, char** argv, const program_info& info) {
+  return run_program(argc, argv, info, fashion_mnist_entry, emo_fashion_mnist_entry,
+                     emo_cifar100_entry, emo_imagenet_entry, cifar100_tiny_entry,
+                     cifar100_small_entry, cifar100_base_entry, cifar100_tiny_224_entry,
+                     cifar100_small_224_entry, cifar100_base_224_entry, imagenet_tiny_entry,
+                     imagenet_small_entry, imagenet_base_entry, imagenette_tiny_entry);
+}
+
 }  // namespace ovo::app::inline OVO_APP_DEVICE

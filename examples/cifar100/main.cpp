@@ -1,6 +1,6 @@
 // CIFAR-100 supernet training with AutoFormer's recipe and OVO online distillation, then search,
 // test and export; AutoFormer-T/S/B spaces at 32 px (patch 4) or 224 px (patch 16).
-#include "common/spaces.hpp"
+#include "common/device.hpp"
 
 int main(int argc, char** argv) {
   using namespace ovo::app;
@@ -19,7 +19,12 @@ int main(int argc, char** argv) {
   c.warmup_steps = 20L * 50'000 / c.batch_size;  // 20 of them warm-up
   c.checkpoint_every = 2000;
   c.out_dir = "out/cifar100";
-  return run_program(argc, argv, info, cifar100_tiny_entry, cifar100_small_entry,
-                     cifar100_base_entry, cifar100_tiny_224_entry, cifar100_small_224_entry,
-                     cifar100_base_224_entry, emo_cifar100_entry);
+  info.spaces = {"autoformer-t-cifar100",
+                 "autoformer-s-cifar100",
+                 "autoformer-b-cifar100",
+                 "autoformer-t-cifar100-224",
+                 "autoformer-s-cifar100-224",
+                 "autoformer-b-cifar100-224",
+                 "emo-cifar100"};
+  return run_program_on_cpu(argc, argv, info);
 }

@@ -1,7 +1,7 @@
 // The main job: an OVO supernet on Fashion-MNIST, trained for a fixed wall-clock time, searched
 // under a parameter budget, tested, exported and reported, in about twelve minutes on two CPU
 // cores.
-#include "common/spaces.hpp"
+#include "common/device.hpp"
 
 int main(int argc, char** argv) {
   using namespace ovo::app;
@@ -29,5 +29,6 @@ int main(int argc, char** argv) {
   c.mutations = 12;
   c.crossovers = 12;
   c.out_dir = "out/fashion_mnist";
-  return run_program(argc, argv, info, fashion_mnist_entry);
+  info.spaces = {"fashion-mnist"};
+  return run_program_on_cpu(argc, argv, info);
 }

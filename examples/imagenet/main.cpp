@@ -1,6 +1,6 @@
 // ImageNet supernet training with AutoFormer's recipe and OVO online distillation on an
 // ImageNet-style folder (train/ and val/, one folder of JPEGs per class), then search and export.
-#include "common/spaces.hpp"
+#include "common/device.hpp"
 
 int main(int argc, char** argv) {
   using namespace ovo::app;
@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   c.checkpoint_every = 2000;
   c.eval_batch = 128;
   c.out_dir = "out/imagenet";
-  return run_program(argc, argv, info, imagenet_tiny_entry, imagenet_small_entry,
-                     imagenet_base_entry, imagenette_tiny_entry, emo_imagenet_entry);
+  info.spaces = {"autoformer-t", "autoformer-s", "autoformer-b", "autoformer-t-imagenette",
+                 "emo-imagenet"};
+  return run_program_on_cpu(argc, argv, info);
 }

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <span>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -452,6 +453,22 @@ TEST_CASE("examples: --device cuda runs on a GPU, or is refused with the reason"
   CHECK(space.exit_code == 1);
   CHECK(space.output.find("--space autoformer-t: expected one of fashion-mnist") !=
         std::string::npos);
+  // Every program holds the stages of every space and offers its own: `spaces` lists those.
+  const auto listed = [](const char* program) {
+    const auto r = run_command({program, "spaces"});
+    CHECK(r.exit_code == 0);
+    std::vector<std::string> names;
+    std::istringstream lines(r.output);
+    for (std::string line; std::getline(lines, line);)
+      if (!line.empty()) names.push_back(line.substr(0, line.find(' ')));
+    return names;
+  };
+  CHECK(listed(OVO_EXAMPLE_FASHION_MNIST) == std::vector<std::string>{"fashion-mnist"});
+  CHECK(listed(OVO_EXAMPLE_IMAGENET) == std::vector<std::string>{"emo-imagenet", "autoformer-t",
+                                                                 "autoformer-s", "autoformer-b",
+                                                                 "autoformer-t-imagenette"});
+  CHECK(listed(OVO_EXAMPLE_CIFAR100).size() == 7);
+  CHECK(listed(OVO_COMMAND).size() == 14);
   const auto unknown = run_command({OVO_COMMAND, "train", "--device", "tpu"});
   CHECK(unknown.exit_code != 0);
   CHECK(unknown.output.find("--device") != std::string::npos);
